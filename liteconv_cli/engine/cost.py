@@ -1,0 +1,71 @@
+"""The Cost value: what one layer or a whole network costs, term by term.
+
+Counting convention (the same everywhere in liteconv):
+
+* A MAC is one multiply-accumulate: one multiplication and one addition. A KxK
+  convolution computes ``C_out * H_out * W_out * (C_in / groups) * K * K`` of them; a fully
+  connected layer ``in_features * out_features``. Bias is not part of the MACs. This is
+  what the MobileNet papers call Mult-Adds and what torchvision publishes as "GFLOPS".
+* Parameters are counted apart: ``weights``, ``bias`` (one per output channel of a layer
+  with bias) and ``bn`` (BatchNorm's gamma and beta, 2 per channel; its running mean and
+  variance are buffers, not parameters, as in PyTorch).
+* FLOPs here are ``2 * MACs + bias_adds + 2 * bn_elements + elementwise``: a multiply and
+  an add per MAC, one add per output element of a biased layer, a multiply and an add per
+  BatchNorm element (its inference form, scale and shift), and one operation per element
+  of an activation, pooling window input or residual add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """Exact integer costs of a layer, stage or network."""
+
+    weights: int = 0
+    bias: int = 0
+    bn: int = 0
+    macs: int = 0
+    bias_adds: int = 0
+    bn_elements: int = 0
+    elementwise: int = 0
+
+    @property
+    def params(self) -> int:
+        """All trainable parameters: weights + bias + BatchNorm."""
+        return self.weights + self.bias + self.bn
+
+    @property
+    def flops(self) -> int:
+        """FLOPs under liteconv's convention (see the module docstring)."""
+        return 2 * self.macs + self.bias_adds + 2 * self.bn_elements + self.elementwise
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Cost)))
+
+    def __mul__(self, times: int) -> Cost:
+        return Cost(*(getattr(self, f.name) * times for f in fields(Cost)))
+
+    __rmul__ = __mul__
+
+    def as_dict(self) -> dict[str, int]:
+        """Every term and the derived params and flops, as plain integers."""
+        out = {f.name: getattr(self, f.name) for f in fields(Cost)}
+        out["params"] = self.params
+        out["flops"] = self.flops
+        return out
+
+
+ZERO = Cost()
+
+
+def total(costs: Iterable[Cost]) -> Cost:
+    """The sum of many costs."""
+    acc = ZERO
+    for c in costs:
+        acc = acc + c
+    return acc
+

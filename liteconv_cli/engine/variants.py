@@ -1,0 +1,289 @@
+"""One pure function per convolution variant, and the VARIANTS table that lists them.
+
+Every variant maps a frozen :class:`Conv` description to a frozen :class:`Estimate`: the
+stages it runs (each a plain convolution costed by :func:`conv2d`, or a residual add) and
+their summed :class:`~liteconv_cli.engine.cost.Cost`. Composite variants are built from
+the simple ones with ``dataclasses.replace``; no formula is typed twice. The counting
+convention (what a MAC, a parameter and a FLOP are) is stated in ``cost.py``.
+
+Without an input size (``size=None``) every stage is costed for one output position of
+its own output map: MACs are then "per output position" and stride plays no part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from ..errors import InvalidValue
+from .cost import Cost, total
+from .shapes import Pair, Padding, Shape, conv_output_hw, pair
+
+
+def _positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValue(name, value, "is not a positive integer")
+
+
+def _positive_pair(name: str, value: Pair) -> None:
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise InvalidValue(name, value, "is not an integer or a pair of integers")
+    for v in value:
+        _positive(name, v)
+
+
+@dataclass(frozen=True, slots=True)
+class Conv:
+    """One convolution layer as torch.nn.Conv2d describes it, plus BatchNorm and variant knobs.
+
+    ``size`` is the input (H, W); None costs one output position. Defaults follow
+    torch.nn.Conv2d (bias on, stride 1, dilation 1, groups 1) except padding, which is
+    ``same`` so that a layer keeps its size at stride 1.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair = (3, 3)
+    size: Pair | None = None
+    stride: Pair = (1, 1)
+    padding: Padding = "same"
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = True
+    batchnorm: bool = False
+    expansion: int = 6
+    depth_multiplier: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("kernel_size", "stride", "dilation"):
+            object.__setattr__(self, name, pair(getattr(self, name)))
+            _positive_pair(name, getattr(self, name))
+        if self.size is not None:
+            object.__setattr__(self, "size", pair(self.size))
+            _positive_pair("size", self.size)
+        for name in ("in_channels", "out_channels", "groups", "expansion", "depth_multiplier"):
+            _positive(name, getattr(self, name))
+        p = self.padding
+        if isinstance(p, tuple):
+            if len(p) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p):
+                raise InvalidValue("padding", p, "is not a pair of non-negative integers")
+        elif p not in ("same", "valid") and (isinstance(p, bool) or not isinstance(p, int) or p < 0):
+            raise InvalidValue("padding", p, "is not 'same', 'valid' or a non-negative integer")
+        if self.in_channels % self.groups:
+            raise InvalidValue("groups", self.groups, f"does not divide in_channels={self.in_channels}")
+        if self.out_channels % self.groups:
+            raise InvalidValue("groups", self.groups, f"does not divide out_channels={self.out_channels}")
+
+    @property
+    def input(self) -> Shape:
+        """The input feature map."""
+        return Shape(self.in_channels, *self.size) if self.size else Shape(self.in_channels)
+
+
+def conv_kind(c: Conv) -> str:
+    """standard, pointwise, depthwise or grouped, by groups and kernel (as the references count)."""
+    if c.groups > 1:
+        return "depthwise" if c.groups == c.in_channels else "grouped"
+    return "pointwise" if c.kernel_size == (1, 1) else "standard"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of a variant: a convolution (or a residual add) with its shapes and cost."""
+
+    name: str
+    kind: str
+    input: Shape
+    output: Shape
+    cost: Cost
+    kernel: Pair = (1, 1)
+    stride: Pair = (1, 1)
+    groups: int = 1
+
+
+def conv2d(c: Conv, name: str = "conv") -> Stage:
+    """Cost of one torch.nn.Conv2d (+ BatchNorm when ``c.batchnorm``): the base formula."""
+    kh, kw = c.kernel_size
+    if c.size is None:
+        out = Shape(c.out_channels)
+    else:
+        out = Shape(c.out_channels, *conv_output_hw(c.size, c.kernel_size, c.stride, c.padding, c.dilation))
+    weights = c.out_channels * (c.in_channels // c.groups) * kh * kw
+    cost = Cost(
+        weights=weights,
+        bias=c.out_channels if c.bias else 0,
+        bn=2 * c.out_channels if c.batchnorm else 0,
+        macs=weights * out.positions,
+        bias_adds=out.elements if c.bias else 0,
+        bn_elements=out.elements if c.batchnorm else 0,
+    )
+    return Stage(name, conv_kind(c), c.input, out, cost, c.kernel_size, c.stride, c.groups)
+
+
+def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
+    """The identity shortcut: one add per output element, no parameters."""
+    return Stage(name, "add", shape, shape, Cost(elementwise=shape.elements))
+
+
+def after(c: Conv, stage: Stage, **changes: object) -> Conv:
+    """The layer ``c`` re-described to take ``stage``'s output as its input."""
+    return replace(c, in_channels=stage.output.c, size=stage.output.hw, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What one variant costs for one layer description: its stages and their sum."""
+
+    variant: str
+    layer: Conv
+    stages: tuple[Stage, ...]
+
+    @property
+    def output(self) -> Shape:
+        """The output feature map of the last stage."""
+        return self.stages[-1].output
+
+    @property
+    def cost(self) -> Cost:
+        """The summed cost of all stages."""
+        return total(s.cost for s in self.stages)
+
+
+# ---------------------------------------------------------------- the variants
+
+
+def standard(c: Conv) -> tuple[Stage, ...]:
+    """Standard convolution: every output channel sees every input channel (groups = 1)."""
+    return (conv2d(replace(c, groups=1), "conv"),)
+
+
+def grouped(c: Conv) -> tuple[Stage, ...]:
+    """Grouped convolution: G groups, each mapping C_in/G input channels to C_out/G outputs."""
+    return (conv2d(c, f"conv g={c.groups}"),)
+
+
+def depthwise(c: Conv) -> tuple[Stage, ...]:
+    """Depthwise convolution: one KxK filter per input channel (C_out = C_in x multiplier)."""
+    dw = replace(c, out_channels=c.in_channels * c.depth_multiplier, groups=c.in_channels)
+    return (conv2d(dw, "depthwise"),)
+
+
+def pointwise(c: Conv) -> tuple[Stage, ...]:
+    """Pointwise convolution: a 1x1 convolution that mixes channels at each position."""
+    return (conv2d(replace(c, kernel_size=(1, 1), padding=0, dilation=(1, 1), groups=1), "pointwise"),)
+
+
+def separable(c: Conv) -> tuple[Stage, ...]:
+    """Depthwise separable (MobileNet): depthwise KxK, then pointwise 1x1."""
+    (dw,) = depthwise(c)
+    (pw,) = pointwise(after(c, dw, stride=(1, 1)))
+    return (dw, pw)
+
+
+def lite(c: Conv) -> tuple[Stage, ...]:
+    """Lite (OSNet): pointwise 1x1 to C_out, then depthwise KxK."""
+    (pw,) = pointwise(replace(c, stride=(1, 1), depth_multiplier=1))
+    (dw,) = depthwise(after(c, pw, out_channels=c.out_channels, depth_multiplier=1))
+    return (pw, dw)
+
+
+def inverted_residual(c: Conv) -> tuple[Stage, ...]:
+    """Inverted residual (MobileNetV2): 1x1 expand by t, depthwise KxK, linear 1x1 project."""
+    stages: list[Stage] = []
+    hidden = c.in_channels * c.expansion
+    if c.expansion != 1:  # torchvision omits the expansion when t = 1
+        (expand,) = pointwise(replace(c, out_channels=hidden, stride=(1, 1)))
+        stages.append(replace(expand, name="expand"))
+        dw_in = after(c, expand, out_channels=hidden, depth_multiplier=1)
+    else:
+        dw_in = replace(c, out_channels=hidden, depth_multiplier=1)
+    (dw,) = depthwise(dw_in)
+    (project,) = pointwise(after(c, dw, stride=(1, 1)))
+    stages += [dw, replace(project, name="project")]
+    if c.stride == (1, 1) and c.in_channels == c.out_channels:
+        stages.append(residual_add(project.output))
+    return tuple(stages)
+
+
+def _axis_padding(padding: Padding, axis: int) -> Padding:
+    if isinstance(padding, str):
+        return padding
+    p = padding[axis] if isinstance(padding, tuple) else padding
+    return (p, 0) if axis == 0 else (0, p)
+
+
+def spatial(c: Conv) -> tuple[Stage, ...]:
+    """Spatially separable: Kx1 convolution to C_out, then 1xK convolution."""
+    (kh, kw), (sh, sw), (dh, dw) = c.kernel_size, c.stride, c.dilation
+    col = conv2d(
+        replace(c, kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), padding=_axis_padding(c.padding, 0), groups=1),
+        f"conv {kh}x1",
+    )
+    row = conv2d(
+        after(c, col, kernel_size=(1, kw), stride=(1, sw), dilation=(1, dw), padding=_axis_padding(c.padding, 1), groups=1),
+        f"conv 1x{kw}",
+    )
+    return (col, row)
+
+
+# ------------------------------------------------------- closed-form MAC ratios
+
+
+def _k2(c: Conv) -> int:
+    return c.kernel_size[0] * c.kernel_size[1]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A row of the VARIANTS table: the function, and its closed-form MAC ratio to standard."""
+
+    stages: Callable[[Conv], tuple[Stage, ...]]
+    ratio_text: str = ""
+    ratio: Callable[[Conv], Fraction] | None = field(default=None, repr=False)
+    #: when the closed form is exact: 'same' padding, stride 1 and no depth multiplier
+    needs_unit_stride: bool = True
+
+    @property
+    def help(self) -> str:
+        """The first line of the function's docstring: the text users see."""
+        return (self.stages.__doc__ or "").strip().splitlines()[0]
+
+    def closed_form(self, c: Conv) -> Fraction | None:
+        """The seeds' closed-form MACs ratio to standard, where it holds exactly, else None."""
+        if self.ratio is None or c.depth_multiplier != 1 or c.padding != "same":
+            return None
+        if self.needs_unit_stride and c.stride != (1, 1):
+            return None
+        return self.ratio(c)
+
+
+VARIANTS: dict[str, Variant] = {
+    "standard": Variant(standard, "1", lambda c: Fraction(1), needs_unit_stride=False),
+    "grouped": Variant(grouped, "1/G", lambda c: Fraction(1, c.groups), needs_unit_stride=False),
+    "depthwise": Variant(depthwise, "1/C_out", lambda c: Fraction(1, c.out_channels), needs_unit_stride=False),
+    "pointwise": Variant(pointwise, "1/K^2", lambda c: Fraction(1, _k2(c)), needs_unit_stride=False),
+    "separable": Variant(
+        separable, "1/C_out + 1/K^2", lambda c: Fraction(1, c.out_channels) + Fraction(1, _k2(c)), needs_unit_stride=False
+    ),
+    "lite": Variant(lite, "1/C_in + 1/K^2", lambda c: Fraction(1, c.in_channels) + Fraction(1, _k2(c))),
+    "inverted_residual": Variant(
+        inverted_residual,
+        "t(C_in + K^2 + C_out)/(K^2 C_out)",
+        lambda c: Fraction(c.expansion * (c.in_channels + _k2(c) + c.out_channels) - (c.in_channels if c.expansion == 1 else 0), _k2(c) * c.out_channels),
+    ),
+    "spatial": Variant(
+        spatial,
+        "(Kh C_in + Kw C_out)/(Kh Kw C_in)",
+        lambda c: Fraction(c.kernel_size[0] * c.in_channels + c.kernel_size[1] * c.out_channels, _k2(c) * c.in_channels),
+    ),
+}
+
+
+def evaluate(c: Conv, variant: str = "standard") -> Estimate:
+    """Cost ``c`` as the named variant (a key of VARIANTS)."""
+    try:
+        row = VARIANTS[variant]
+    except KeyError:
+        raise InvalidValue("variant", variant, f"is not one of {', '.join(VARIANTS)}") from None
+    return Estimate(variant, c, row.stages(c))

@@ -1,0 +1,53 @@
+"""The exceptions liteconv raises for problems a user can fix.
+
+The core raises them and never prints or exits; the CLI turns them into one
+``Error: ...`` line on stderr in one place (``liteconv_cli.cli.LiteconvGroup``).
+"""
+
+from __future__ import annotations
+
+
+class LiteconvError(Exception):
+    """A problem with the input that the user can fix (exit status 1)."""
+
+    exit_code = 1
+
+
+class InvalidValue(LiteconvError):
+    """One field of a layer has a value the formulas cannot use."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value} {reason}")
+
+
+class SpecError(LiteconvError):
+    """A network spec is malformed; the message names file, line, layer and field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        layer: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.layer = layer
+        self.message = message
+        where = ""
+        if file is not None:
+            where = file
+            if line is not None:
+                where += f":{line}"
+                if column is not None:
+                    where += f":{column}"
+            where += ": "
+        if layer:
+            where += f"{layer}: "
+        super().__init__(where + message)
