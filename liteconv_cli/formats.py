@@ -26,6 +26,8 @@ class Column:
     key: str
     header: str
     kind: str = "int"
+    #: "both", or only "human" (table, markdown) or only "machine" (csv)
+    show: str = "both"
 
 
 @dataclass
@@ -46,6 +48,10 @@ class Report:
 
     tables: list[Table]
     meta: dict[str, object] = field(default_factory=dict)
+
+
+def _columns(table: Table, audience: str) -> list[Column]:
+    return [c for c in table.columns if c.show in ("both", audience)]
 
 
 # ------------------------------------------------------------------ cell values
@@ -74,7 +80,8 @@ def _machine(value: object) -> object:
         return f"{value:.6g}"
     if isinstance(value, bool) or isinstance(value, int):
         return value
-    return csv_safe(str(value))
+    # a lone CR would go out unquoted (the line ends are "\n"): normalise it to a quoted newline
+    return csv_safe(str(value)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _human(value: object, kind: str) -> str:
@@ -104,10 +111,11 @@ def _json_value(value: object) -> object:
 def write_csv(report: Report, out: TextIO, color: bool = False) -> None:
     """CSV of the first table: a header row, then raw integers (streams the rows)."""
     table = report.tables[0]
+    columns = _columns(table, "machine")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in table.columns])
+    writer.writerow([c.key for c in columns])
     for row in table.rows:
-        writer.writerow([_machine(row.get(c.key)) for c in table.columns])
+        writer.writerow([_machine(row.get(c.key)) for c in columns])
 
 
 def write_json(report: Report, out: TextIO, color: bool = False) -> None:
@@ -117,7 +125,8 @@ def write_json(report: Report, out: TextIO, color: bool = False) -> None:
         out.write(("" if i == 0 else ", ") + json.dumps(table.name) + ': {"title": ' + json.dumps(table.title))
         out.write(', "rows": [')
         for j, row in enumerate(table.rows):
-            out.write(("\n  " if j == 0 else ",\n  ") + json.dumps(_json_value(dict(row))))
+            cells = {k: v for k, v in row.items() if not k.startswith("_")}
+            out.write(("\n  " if j == 0 else ",\n  ") + json.dumps(_json_value(cells)))
         out.write('], "totals": ' + json.dumps(_json_value(dict(table.totals)) if table.totals else None))
         out.write(', "notes": ' + json.dumps(list(table.notes)) + "}")
     out.write("}}\n")
@@ -128,12 +137,13 @@ def write_markdown(report: Report, out: TextIO, color: bool = False) -> None:
     for i, table in enumerate(report.tables):
         if i:
             out.write("\n")
+        columns = _columns(table, "human")
         out.write(f"### {table.title}\n\n")
-        out.write("| " + " | ".join(c.header for c in table.columns) + " |\n")
-        out.write("|" + "|".join("---" if c.kind == "text" else "---:" for c in table.columns) + "|\n")
+        out.write("| " + " | ".join(c.header for c in columns) + " |\n")
+        out.write("|" + "|".join("---" if c.kind == "text" else "---:" for c in columns) + "|\n")
         rows = list(table.rows) + ([table.totals] if table.totals else [])
         for row in rows:
-            cells = [_human(row.get(c.key), c.kind).replace("|", "\\|") for c in table.columns]
+            cells = [_human(row.get(c.key), c.kind).replace("|", "\\|") for c in columns]
             out.write("| " + " | ".join(cells) + " |\n")
         for note in table.notes:
             out.write(f"\n{note}\n")
@@ -157,12 +167,14 @@ def write_table(report: Report, out: TextIO, color: bool = False) -> None:
     for i, table in enumerate(report.tables):
         if i:
             console.print()
-        rt = RichTable(title=table.title, title_justify="left", show_footer=table.totals is not None)
-        for c in table.columns:
+        columns = _columns(table, "human")
+        console.print(table.title)
+        rt = RichTable(show_footer=table.totals is not None)
+        for c in columns:
             footer = _human(table.totals.get(c.key), c.kind) if table.totals else ""
             rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer)
         for row in table.rows:
-            rt.add_row(*(_human(row.get(c.key), c.kind) for c in table.columns), style=row.get("_style"))  # type: ignore[arg-type]
+            rt.add_row(*(_human(row.get(c.key), c.kind) for c in columns), style=row.get("_style"))  # type: ignore[arg-type]
         console.print(rt)
         for note in table.notes:
             console.print(note, soft_wrap=True)

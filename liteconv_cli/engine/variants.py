@@ -218,11 +218,11 @@ def spatial(c: Conv) -> tuple[Stage, ...]:
     (kh, kw), (sh, sw), (dh, dw) = c.kernel_size, c.stride, c.dilation
     col = conv2d(
         replace(c, kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), padding=_axis_padding(c.padding, 0), groups=1),
-        f"conv {kh}x1",
+        "vertical",
     )
     row = conv2d(
         after(c, col, kernel_size=(1, kw), stride=(1, sw), dilation=(1, dw), padding=_axis_padding(c.padding, 1), groups=1),
-        f"conv 1x{kw}",
+        "horizontal",
     )
     return (col, row)
 
@@ -241,8 +241,6 @@ class Variant:
     stages: Callable[[Conv], tuple[Stage, ...]]
     ratio_text: str = ""
     ratio: Callable[[Conv], Fraction] | None = field(default=None, repr=False)
-    #: when the closed form is exact: 'same' padding, stride 1 and no depth multiplier
-    needs_unit_stride: bool = True
 
     @property
     def help(self) -> str:
@@ -250,27 +248,35 @@ class Variant:
         return (self.stages.__doc__ or "").strip().splitlines()[0]
 
     def closed_form(self, c: Conv) -> Fraction | None:
-        """The seeds' closed-form MACs ratio to standard, where it holds exactly, else None."""
-        if self.ratio is None or c.depth_multiplier != 1 or c.padding != "same":
+        """The closed-form MACs ratio to standard where it holds exactly, else None.
+
+        The closed forms assume every stage runs on the standard convolution's output grid
+        (and no depth multiplier); where a stage does not (a pointwise stage before a strided
+        or unpadded depthwise, say), the measured ratio is the only honest one.
+        """
+        if self.ratio is None or c.depth_multiplier != 1:
             return None
-        if self.needs_unit_stride and c.stride != (1, 1):
+        grid = standard(c)[0].output.hw
+        if any(s.output.hw != grid for s in self.stages(c) if s.kind != "add"):
             return None
         return self.ratio(c)
 
 
 VARIANTS: dict[str, Variant] = {
-    "standard": Variant(standard, "1", lambda c: Fraction(1), needs_unit_stride=False),
-    "grouped": Variant(grouped, "1/G", lambda c: Fraction(1, c.groups), needs_unit_stride=False),
-    "depthwise": Variant(depthwise, "1/C_out", lambda c: Fraction(1, c.out_channels), needs_unit_stride=False),
-    "pointwise": Variant(pointwise, "1/K^2", lambda c: Fraction(1, _k2(c)), needs_unit_stride=False),
-    "separable": Variant(
-        separable, "1/C_out + 1/K^2", lambda c: Fraction(1, c.out_channels) + Fraction(1, _k2(c)), needs_unit_stride=False
-    ),
+    "standard": Variant(standard),
+    "grouped": Variant(grouped, "1/G", lambda c: Fraction(1, c.groups)),
+    "depthwise": Variant(depthwise, "1/C_out", lambda c: Fraction(1, c.out_channels)),
+    "pointwise": Variant(pointwise, "1/K^2", lambda c: Fraction(1, _k2(c))),
+    "separable": Variant(separable, "1/C_out + 1/K^2", lambda c: Fraction(1, c.out_channels) + Fraction(1, _k2(c))),
     "lite": Variant(lite, "1/C_in + 1/K^2", lambda c: Fraction(1, c.in_channels) + Fraction(1, _k2(c))),
     "inverted_residual": Variant(
         inverted_residual,
         "t(C_in + K^2 + C_out)/(K^2 C_out)",
-        lambda c: Fraction(c.expansion * (c.in_channels + _k2(c) + c.out_channels) - (c.in_channels if c.expansion == 1 else 0), _k2(c) * c.out_channels),
+        # with t = 1 there is no expansion: (K^2 + C_out) / (K^2 C_out)
+        lambda c: Fraction(
+            c.expansion * (c.in_channels + _k2(c) + c.out_channels) - (c.in_channels if c.expansion == 1 else 0),
+            _k2(c) * c.out_channels,
+        ),
     ),
     "spatial": Variant(
         spatial,
