@@ -72,6 +72,8 @@ def _ratio_text(value: object, digits: int = 4) -> str:
 
 def _machine(value: object) -> object:
     """A cell for csv: raw integers, ratios as decimals, empty for missing, text made safe."""
+    if type(value) is int:
+        return value
     if value is None:
         return ""
     if isinstance(value, Fraction):
@@ -113,9 +115,10 @@ def write_csv(report: Report, out: TextIO, color: bool = False) -> None:
     table = report.tables[0]
     columns = _columns(table, "machine")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in columns])
+    keys = [c.key for c in columns]
+    writer.writerow(keys)
     for row in table.rows:
-        writer.writerow([_machine(row.get(c.key)) for c in columns])
+        writer.writerow([v if type(v) is int else _machine(v) for v in map(row.get, keys)])
 
 
 def write_json(report: Report, out: TextIO, color: bool = False) -> None:

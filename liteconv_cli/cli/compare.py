@@ -1,18 +1,26 @@
-"""``liteconv compare``: every convolution variant's cost for one layer, side by side."""
+"""``liteconv compare``: every convolution variant's cost for one layer, side by side.
+
+Given lists or ranges (``--cout 32:512:32 -k 1,3,5``) it sweeps every combination, one row
+per configuration and variant, streamed: rows are written as they are computed, so a
+million rows need no more memory than one.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from fractions import Fraction
 from typing import Any
 
 import click
 
 from ..engine import VARIANTS, Conv, Estimate, evaluate
+from ..engine.memory import DTYPE_BYTES, intensity, traffic
+from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
 from ..formats import Column, Report, Table
 from . import emit, output_options
-from .params import PADDING, PAIR
+from .params import INTS, PADDING, PAIRS
 
 #: engine field -> the option a user typed, so an engine error names the option
 OPTION_OF = {
@@ -27,6 +35,17 @@ OPTION_OF = {
     "expansion": "--expansion",
     "depth_multiplier": "--depth-multiplier",
 }
+
+#: a sweep's configuration columns (shown only when sweeping)
+SWEEP_COLUMNS = [
+    Column("cin", "C_in"),
+    Column("cout", "C_out"),
+    Column("kernel", "kernel", "text"),
+    Column("size", "input", "text"),
+    Column("stride", "stride", "text"),
+    Column("groups", "G"),
+    Column("expansion", "t"),
+]
 
 COLUMNS = [
     Column("variant", "variant", "text"),
@@ -52,6 +71,16 @@ COLUMNS = [
     Column("closed_form_text", "closed form", "text", show="human"),
 ]
 
+MEMORY_COLUMNS = [
+    Column("param_bytes", "param bytes"),
+    Column("activation_bytes", "activation bytes", show="machine"),
+    Column("traffic_bytes", "bytes moved"),
+    Column("intensity", "MACs/byte", "ratio"),
+]
+
+#: most rows a table for people may have; a sweep beyond it wants csv or json
+MAX_TABLE_ROWS = 10_000
+
 
 def _hw(p: tuple[int, int]) -> str:
     return f"{p[0]}" if p[0] == p[1] else f"{p[0]}x{p[1]}"
@@ -61,36 +90,62 @@ def _variants_help() -> str:
     return "\n".join(f"  {name:<18} {v.help}" for name, v in VARIANTS.items())
 
 
-def _cells(variant: str, stage: str, estimate_output: Any, cost: Any) -> dict[str, object]:
-    out = estimate_output
+def _cells(variant: str, stage: str, out: Any, cost: Any) -> dict[str, object]:
+    return {"variant": variant, "stage": stage, "output": str(out), "out_c": out.c, "out_h": out.h,
+            "out_w": out.w, **cost.as_dict()}
+
+
+def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int) -> dict[str, object]:
+    moved = traffic(stages, bytes_per_value)
     return {
-        "variant": variant,
-        "stage": stage,
-        "output": str(out),
-        "out_c": out.c,
-        "out_h": out.h,
-        "out_w": out.w,
-        **cost.as_dict(),
+        "param_bytes": moved.param_bytes,
+        "activation_bytes": stages[-1].output.elements * bytes_per_value,
+        "traffic_bytes": moved.total,
+        "intensity": intensity(macs, moved),
     }
 
 
-def _row(e: Estimate, std: Estimate) -> dict[str, object]:
-    row = _cells(e.variant, "", e.output, e.cost)
-    v = VARIANTS[e.variant]
-    closed = v.closed_form(e.layer)
-    row.update(
-        stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {s.kernel[0]}x{s.kernel[1]}" for s in e.stages),
-        params_ratio=Fraction(e.cost.params, std.cost.params),
-        macs_ratio=Fraction(e.cost.macs, std.cost.macs),
-        closed_form=closed,
-        closed_form_formula=v.ratio_text if closed is not None else "",
-        closed_form_text=f"{v.ratio_text} = {float(closed):.4f}" if closed is not None else "",
-    )
-    row["stage_list"] = [
-        {"name": s.name, "kind": s.kind, "input": str(s.input), **_cells(e.variant, s.name, s.output, s.cost)}
-        for s in e.stages
-    ]
+def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None) -> dict[str, object]:
+    cost, std_cost = e.cost, std.cost
+    row = _cells(e.variant, "", e.output, cost)
+    row["params_ratio"] = cost.params / std_cost.params
+    row["macs_ratio"] = cost.macs / std_cost.macs
+    if bytes_per_value:
+        row.update(_memory(e.stages, cost.macs, bytes_per_value))
+    if detail:
+        v = VARIANTS[e.variant]
+        closed = v.closed_form(e.layer)
+        row.update(
+            stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {s.kernel[0]}x{s.kernel[1]}" for s in e.stages),
+            closed_form=closed,
+            closed_form_formula=v.ratio_text if closed is not None else "",
+            closed_form_text=f"{v.ratio_text} = {float(closed):.4f}" if closed is not None else "",
+            stage_list=[
+                {"name": s.name, "kind": s.kind, "input": str(s.input), **_cells(e.variant, s.name, s.output, s.cost),
+                 **(_memory([s], s.cost.macs, bytes_per_value) if bytes_per_value else {})}
+                for s in e.stages
+            ],
+        )
     return row
+
+
+def _usage(e: InvalidValue) -> click.BadParameter:
+    return click.BadParameter(f"{e.value} {e.reason}", param_hint=f"'{OPTION_OF.get(e.field, e.field)}'")
+
+
+def _check_grid(cins: Sequence[int], couts: Sequence[int], kernels: Sequence[tuple[int, int]],
+                sizes: Sequence[Any], strides: Sequence[tuple[int, int]], padding: Any,
+                dilations: Sequence[tuple[int, int]], groups: Sequence[int]) -> None:
+    """Every cross-field rule of a sweep, checked before the first row is written."""
+    for g in groups:
+        for name, values in (("in_channels", cins), ("out_channels", couts)):
+            bad = next((c for c in values if c % g), None)
+            if bad is not None:
+                raise InvalidValue("groups", g, f"does not divide {name}={bad}")
+    for k, size, s, d in itertools.product(kernels, sizes, strides, dilations):
+        if size is not None:
+            Conv(1, 1, k, size, s, padding, d)  # raises InvalidValue for a bad padding
+            conv_output_hw(size, k, s, padding, d)
 
 
 @click.command(
@@ -101,26 +156,27 @@ Examples:
   liteconv compare --cin 64 --cout 128 -k 3
   liteconv compare --cin 32 --cout 64 -k 3 --size 112 --stride 2 --no-bias --bn
   liteconv compare --cin 8 --cout 16 -k 3 --size 28 --padding valid -v standard -v separable
-  liteconv compare --cin 64 --cout 128 -k 3 --groups 4 --format csv > layer.csv
+  liteconv compare --cin 64 --cout 128 -k 3 --size 56 --dtype int8     # memory traffic
+  liteconv compare --cin 64 --cout 32:512:32 -k 1,3,5 --size 56 --format csv > sweep.csv
 
 \b
 Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 )
-@click.option("--cin", type=click.IntRange(min=1), required=True, help="Input channels C_in.")
-@click.option("--cout", type=click.IntRange(min=1), required=True, help="Output channels C_out.")
-@click.option("-k", "--kernel", type=PAIR, default="3", show_default=True, help="Kernel size K, or KhxKw (1x7).")
-@click.option("--size", type=PAIR, help="Input feature map N (square) or HxW: MACs become totals for that map.")
+@click.option("--cin", type=INTS, required=True, help="Input channels C_in (or a list/range to sweep).")
+@click.option("--cout", type=INTS, required=True, help="Output channels C_out (or a list/range).")
+@click.option("-k", "--kernel", type=PAIRS, default="3", show_default=True, help="Kernel size K, or KhxKw (1x7).")
+@click.option("--size", type=PAIRS, help="Input feature map N (square) or HxW: MACs become totals for that map.")
 @click.option("-H", "--height", type=click.IntRange(min=1), help="Input height (with -W; -W defaults to -H).")
 @click.option("-W", "--width", type=click.IntRange(min=1), help="Input width.")
-@click.option("-s", "--stride", type=PAIR, default="1", show_default=True, help="Stride S or SHxSW.")
+@click.option("-s", "--stride", type=PAIRS, default="1", show_default=True, help="Stride S or SHxSW.")
 @click.option(
     "-p", "--padding", type=PADDING, default="same", show_default=True,
     help="same (keeps the size at stride 1; output ceil(H/S)), valid (none), N pixels a side, or PHxPW.",
 )
-@click.option("-d", "--dilation", type=PAIR, default="1", show_default=True, help="Dilation D or DHxDW.")
-@click.option("-g", "--groups", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("-d", "--dilation", type=PAIRS, default="1", show_default=True, help="Dilation D or DHxDW.")
+@click.option("-g", "--groups", type=INTS, default="1", show_default=True,
               help="Groups G for the grouped variant (shown when G > 1).")
-@click.option("-t", "--expansion", type=click.IntRange(min=1), default=6, show_default=True,
+@click.option("-t", "--expansion", type=INTS, default="6", show_default=True,
               help="Expansion factor t of the inverted residual.")
 @click.option("--depth-multiplier", type=click.IntRange(min=1), default=1, show_default=True,
               help="Depthwise channel multiplier (depthwise variant).")
@@ -129,52 +185,93 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @click.option("-v", "--variant", "variants", multiple=True, type=click.Choice(list(VARIANTS)),
               help="Show only this variant (repeatable). Default: all.")
 @click.option("--stages", is_flag=True, help="Also show each stage of the composite variants.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="fp32", show_default=True,
+              help="Data type for memory traffic and arithmetic intensity (shown with a size).")
 @output_options
 def compare(
-    cin: int, cout: int, kernel: tuple[int, int], size: tuple[int, int] | None, height: int | None,
-    width: int | None, stride: tuple[int, int], padding: Any, dilation: tuple[int, int], groups: int,
-    expansion: int, depth_multiplier: int, bias: bool, batchnorm: bool, variants: tuple[str, ...],
-    stages: bool, fmt: str, output: str,
+    cin: tuple[int, ...], cout: tuple[int, ...], kernel: tuple[tuple[int, int], ...],
+    size: tuple[tuple[int, int], ...] | None, height: int | None, width: int | None,
+    stride: tuple[tuple[int, int], ...], padding: Any, dilation: tuple[tuple[int, int], ...],
+    groups: tuple[int, ...], expansion: tuple[int, ...], depth_multiplier: int, bias: bool, batchnorm: bool,
+    variants: tuple[str, ...], stages: bool, dtype: str, fmt: str, output: str,
 ) -> None:
     """Compare the cost of every convolution variant for one layer.
 
     Defaults follow torch.nn.Conv2d (bias on, stride 1, dilation 1), with `same` padding so
     a layer keeps its size at stride 1. Without --size or -H/-W, MACs and FLOPs are per
-    output position; with them, totals for that feature map.
+    output position; with them, totals for that feature map, plus memory traffic and
+    arithmetic intensity (MACs per byte moved) for --dtype.
+
+    Any number option takes a list or range (1,3,5 or 32:512:32): every combination is
+    evaluated, one row per configuration and variant, streamed to csv or json.
     """
     if size is not None and (height or width):
         raise click.UsageError("give either --size or -H/-W, not both")
+    sizes: Sequence[tuple[int, int] | None] = size or [None]
     if size is None and (height or width):
-        size = (height or width, width or height)  # type: ignore[assignment]
-    names = list(variants) or [n for n in VARIANTS if n != "grouped" or groups > 1]
-    if "grouped" in names and groups == 1:
+        sizes = [(height or width, width or height)]  # type: ignore[list-item]
+    names = list(variants) or [n for n in VARIANTS if n != "grouped" or max(groups) > 1]
+    if "grouped" in names and min(groups) == 1:
         raise click.BadParameter("the grouped variant needs --groups G with G > 1", param_hint="'--variant'")
+    dilations = dilation
+    grid = (cin, cout, kernel, sizes, stride, groups, expansion)
+    count = 1
+    for values in grid:
+        count *= len(values)
+    sweep = count > 1
+    if sweep and fmt in ("table", "markdown") and count * len(names) > MAX_TABLE_ROWS:
+        raise click.UsageError(
+            f"the sweep has {count * len(names):,} rows; a {fmt} holds at most {MAX_TABLE_ROWS:,}: "
+            "use --format csv or json"
+        )
+    with_size = sizes[0] is not None
+    bytes_per_value = DTYPE_BYTES[dtype] if with_size else None
     try:
-        layer = Conv(cin, cout, kernel, size, stride, padding, dilation, groups, bias, batchnorm, expansion,
-                     depth_multiplier)
-        std = evaluate(replace(layer, groups=1), "standard")
-        estimates = [evaluate(layer, n) for n in names]
+        _check_grid(cin, cout, kernel, sizes, stride, padding, dilations, groups)
+        first = Conv(cin[0], cout[0], kernel[0], sizes[0], stride[0], padding, dilations[0], groups[0], bias,
+                     batchnorm, expansion[0], depth_multiplier)
     except InvalidValue as e:
-        option = OPTION_OF.get(e.field, e.field)
-        raise click.BadParameter(f"{e.value} {e.reason}", param_hint=f"'{option}'") from None
+        raise _usage(e) from None
 
-    rows: list[dict[str, object]] = []
-    for e in estimates:
-        row = _row(e, std)
-        rows.append(row)
-        if stages and len(e.stages) > 1:
-            rows.extend({**s, "_style": "dim"} for s in row["stage_list"])  # type: ignore[attr-defined]
+    def rows() -> Iterator[dict[str, object]]:
+        for d in dilations:
+            for ci, co, k, sz, st, g, t in itertools.product(*grid):
+                layer = Conv(ci, co, k, sz, st, padding, d, g, bias, batchnorm, t, depth_multiplier)
+                std = evaluate(layer if g == 1 else replace(layer, groups=1), "standard")
+                config = {"cin": ci, "cout": co, "kernel": f"{k[0]}x{k[1]}", "size": f"{sz[0]}x{sz[1]}" if sz else "",
+                          "stride": _hw(st), "groups": g, "expansion": t} if sweep else {}
+                for name in names:
+                    if name == "grouped" and g == 1:
+                        continue
+                    e = std if name == "standard" else evaluate(layer, name)
+                    row = _row(e, std, not sweep, bytes_per_value)
+                    row.update(config)
+                    yield row
+                    if stages and len(e.stages) > 1:
+                        for s in row.get("stage_list") or _row(e, std, True, bytes_per_value)["stage_list"]:  # type: ignore[attr-defined]
+                            yield {**s, **config, "_style": "dim"}
 
-    where = f"input {size[0]}x{size[1]}" if size else "per output position"
-    pad = _hw(padding) if isinstance(padding, tuple) else padding
-    title = (
-        f"{cin} -> {cout} channels, kernel {kernel[0]}x{kernel[1]}, stride {_hw(stride)}, padding {pad}"
-        f"{'' if dilation == (1, 1) else f', dilation {_hw(dilation)}'}, {'bias' if bias else 'no bias'}, "
-        f"{'BatchNorm' if batchnorm else 'no BatchNorm'}, {where}"
-    )
+    columns = [c for c in COLUMNS if stages or c.key != "stage"]
+    if sweep:
+        swept = [len(v) > 1 for v in grid]
+        config_columns = [c if on else replace(c, show="machine") for c, on in zip(SWEEP_COLUMNS, swept, strict=True)]
+        columns = config_columns + [c for c in columns if not c.key.startswith("closed_form") and c.key != "stages"]
+    if with_size:
+        columns += MEMORY_COLUMNS
+    if sweep:
+        title = f"sweep of {count:,} configurations x {len(names)} variants"
+    else:
+        ((kh, kw),) = kernel
+        pad = _hw(padding) if isinstance(padding, tuple) else padding
+        title = (
+            f"{cin[0]} -> {cout[0]} channels, kernel {kh}x{kw}, stride {_hw(stride[0])}, padding {pad}"
+            f"{'' if dilation[0] == (1, 1) else f', dilation {_hw(dilation[0])}'}, {'bias' if bias else 'no bias'}, "
+            f"{'BatchNorm' if batchnorm else 'no BatchNorm'}, "
+            + (f"input {sizes[0][0]}x{sizes[0][1]}" if sizes[0] else "per output position")  # type: ignore[index]
+        )
     notes = [
-        "MACs and FLOPs are totals for the input map."
-        if size
+        f"MACs and FLOPs are totals for the input map; bytes moved = input + parameters + output, as {dtype}."
+        if with_size
         else "MACs and FLOPs are per output position (no --size or -H/-W given); stride plays no part.",
         "MAC = one multiply-accumulate (bias excluded); FLOPs = 2 x MACs + bias adds + 2 per BatchNorm element "
         "+ 1 per residual add. Ratios are to the standard convolution; 'closed form' is the papers' MACs ratio, "
@@ -183,15 +280,17 @@ def compare(
     meta = {
         "command": "compare",
         "layer": {
-            "in_channels": cin, "out_channels": cout, "kernel_size": list(kernel),
-            "size": list(size) if size else None, "stride": list(stride),
-            "padding": list(padding) if isinstance(padding, tuple) else padding, "dilation": list(dilation),
-            "groups": groups, "bias": bias, "batchnorm": batchnorm, "expansion": expansion,
-            "depth_multiplier": depth_multiplier,
+            "in_channels": list(cin) if sweep else cin[0], "out_channels": list(cout) if sweep else cout[0],
+            "kernel_size": [list(k) for k in kernel] if sweep else list(kernel[0]),
+            "size": [list(s) if s else None for s in sizes] if sweep else (list(sizes[0]) if sizes[0] else None),
+            "stride": [list(s) for s in stride] if sweep else list(stride[0]),
+            "padding": list(padding) if isinstance(padding, tuple) else padding,
+            "dilation": [list(d) for d in dilation] if sweep else list(dilation[0]),
+            "groups": list(groups) if sweep else groups[0], "bias": bias, "batchnorm": batchnorm,
+            "expansion": list(expansion) if sweep else expansion[0], "depth_multiplier": depth_multiplier,
         },
-        "macs_unit": "total" if size else "per output position",
+        "macs_unit": "total" if with_size else "per output position",
+        "dtype": dtype if with_size else None,
     }
-    columns = COLUMNS if stages else [c for c in COLUMNS if c.key != "stage"]
-    report = Report([Table("variants", title, columns, rows, notes=notes)], meta)
+    report = Report([Table("variants", title, columns, rows(), notes=notes)], meta)
     emit(report, fmt, output)
-

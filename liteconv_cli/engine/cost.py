@@ -43,8 +43,17 @@ class Cost:
         """FLOPs under liteconv's convention (see the module docstring)."""
         return 2 * self.macs + self.bias_adds + 2 * self.bn_elements + self.elementwise
 
+    # spelt out term by term: these run once per layer of every sweep row
     def __add__(self, other: Cost) -> Cost:
-        return Cost(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Cost)))
+        return Cost(
+            self.weights + other.weights,
+            self.bias + other.bias,
+            self.bn + other.bn,
+            self.macs + other.macs,
+            self.bias_adds + other.bias_adds,
+            self.bn_elements + other.bn_elements,
+            self.elementwise + other.elementwise,
+        )
 
     def __mul__(self, times: int) -> Cost:
         return Cost(*(getattr(self, f.name) * times for f in fields(Cost)))
@@ -53,10 +62,17 @@ class Cost:
 
     def as_dict(self) -> dict[str, int]:
         """Every term and the derived params and flops, as plain integers."""
-        out = {f.name: getattr(self, f.name) for f in fields(Cost)}
-        out["params"] = self.params
-        out["flops"] = self.flops
-        return out
+        return {
+            "weights": self.weights,
+            "bias": self.bias,
+            "bn": self.bn,
+            "macs": self.macs,
+            "bias_adds": self.bias_adds,
+            "bn_elements": self.bn_elements,
+            "elementwise": self.elementwise,
+            "params": self.params,
+            "flops": self.flops,
+        }
 
 
 ZERO = Cost()
@@ -64,8 +80,9 @@ ZERO = Cost()
 
 def total(costs: Iterable[Cost]) -> Cost:
     """The sum of many costs."""
-    acc = ZERO
-    for c in costs:
+    it = iter(costs)
+    acc = next(it, ZERO)
+    for c in it:
         acc = acc + c
     return acc
 

@@ -18,19 +18,23 @@ from fractions import Fraction
 
 from ..errors import InvalidValue
 from .cost import Cost, total
-from .shapes import Pair, Padding, Shape, conv_output_hw, pair
+from .shapes import Pair, Padding, Shape, conv_output_hw
 
 
 def _positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if type(value) is not int or value < 1:  # bool is not an int here
         raise InvalidValue(name, value, "is not a positive integer")
 
 
-def _positive_pair(name: str, value: Pair) -> None:
-    if not (isinstance(value, tuple) and len(value) == 2):
+def _positive_pair(name: str, value: object) -> tuple[int, int]:
+    """``value`` as a pair of positive integers (an int n stands for (n, n))."""
+    if type(value) is int:
+        value = (value, value)
+    if type(value) is not tuple or len(value) != 2:
         raise InvalidValue(name, value, "is not an integer or a pair of integers")
-    for v in value:
-        _positive(name, v)
+    _positive(name, value[0])
+    _positive(name, value[1])
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +60,17 @@ class Conv:
     depth_multiplier: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("kernel_size", "stride", "dilation"):
-            object.__setattr__(self, name, pair(getattr(self, name)))
-            _positive_pair(name, getattr(self, name))
+        setattr_ = object.__setattr__
+        setattr_(self, "kernel_size", _positive_pair("kernel_size", self.kernel_size))
+        setattr_(self, "stride", _positive_pair("stride", self.stride))
+        setattr_(self, "dilation", _positive_pair("dilation", self.dilation))
         if self.size is not None:
-            object.__setattr__(self, "size", pair(self.size))
-            _positive_pair("size", self.size)
-        for name in ("in_channels", "out_channels", "groups", "expansion", "depth_multiplier"):
-            _positive(name, getattr(self, name))
+            setattr_(self, "size", _positive_pair("size", self.size))
+        _positive("in_channels", self.in_channels)
+        _positive("out_channels", self.out_channels)
+        _positive("groups", self.groups)
+        _positive("expansion", self.expansion)
+        _positive("depth_multiplier", self.depth_multiplier)
         p = self.padding
         if isinstance(p, tuple):
             if len(p) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p):
@@ -155,7 +162,7 @@ class Estimate:
 
 def standard(c: Conv) -> tuple[Stage, ...]:
     """Standard convolution: every output channel sees every input channel (groups = 1)."""
-    return (conv2d(replace(c, groups=1), "conv"),)
+    return (conv2d(c if c.groups == 1 else replace(c, groups=1), "conv"),)
 
 
 def grouped(c: Conv) -> tuple[Stage, ...]:
