@@ -10,17 +10,16 @@ table writer alone, so ``--format csv`` never pays for it.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Row = Mapping[str, object]
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A column: the row key it shows, its header, and its kind (int, text or ratio)."""
 
     key: str
@@ -30,8 +29,7 @@ class Column:
     show: str = "both"
 
 
-@dataclass
-class Table:
+class Table(NamedTuple):
     """One table of a report. ``rows`` may be a generator: csv and json stream it."""
 
     name: str
@@ -42,12 +40,11 @@ class Table:
     notes: Sequence[str] = ()
 
 
-@dataclass
-class Report:
+class Report(NamedTuple):
     """What a command shows: its tables, and metadata for the json writer."""
 
     tables: list[Table]
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: Mapping[str, object] = {}
 
 
 def _columns(table: Table, audience: str) -> list[Column]:
@@ -76,10 +73,8 @@ def _machine(value: object) -> object:
         return value
     if value is None:
         return ""
-    if isinstance(value, Fraction):
-        return f"{float(value):.6g}"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, float) or type(value).__name__ == "Fraction":
+        return f"{float(value):.6g}"  # type: ignore[arg-type]
     if isinstance(value, bool) or isinstance(value, int):
         return value
     # a lone CR would go out unquoted (the line ends are "\n"): normalise it to a quoted newline
@@ -90,7 +85,7 @@ def _human(value: object, kind: str) -> str:
     """A cell for people: thousands separators, ratios to four places."""
     if value is None:
         return ""
-    if kind == "ratio" or isinstance(value, Fraction | float):
+    if kind == "ratio" or isinstance(value, float) or type(value).__name__ == "Fraction":
         return _ratio_text(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
@@ -98,8 +93,8 @@ def _human(value: object, kind: str) -> str:
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, Fraction):
-        return float(value)
+    if type(value).__name__ == "Fraction":
+        return float(value)  # type: ignore[arg-type]
     if isinstance(value, Mapping):
         return {k: _json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -123,6 +118,7 @@ def write_csv(report: Report, out: TextIO, color: bool = False) -> None:
 
 def write_json(report: Report, out: TextIO, color: bool = False) -> None:
     """JSON: {"meta": ..., "tables": {name: {"title", "rows", "totals", "notes"}}}, rows streamed."""
+    import json
     out.write('{"meta": ' + json.dumps(_json_value(report.meta)) + ', "tables": {')
     for i, table in enumerate(report.tables):
         out.write(("" if i == 0 else ", ") + json.dumps(table.name) + ': {"title": ' + json.dumps(table.title))

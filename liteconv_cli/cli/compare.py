@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from ..engine import VARIANTS, Conv, Estimate, evaluate
-from ..engine.memory import DTYPE_BYTES, intensity, traffic
 from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
 from ..formats import Column, Report, Table
@@ -96,6 +95,8 @@ def _cells(variant: str, stage: str, out: Any, cost: Any) -> dict[str, object]:
 
 
 def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int) -> dict[str, object]:
+    from ..engine.memory import intensity, traffic
+
     moved = traffic(stages, bytes_per_value)
     return {
         "param_bytes": moved.param_bytes,
@@ -185,7 +186,7 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @click.option("-v", "--variant", "variants", multiple=True, type=click.Choice(list(VARIANTS)),
               help="Show only this variant (repeatable). Default: all.")
 @click.option("--stages", is_flag=True, help="Also show each stage of the composite variants.")
-@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="fp32", show_default=True,
+@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16", "int8"]), default="fp32", show_default=True,
               help="Data type for memory traffic and arithmetic intensity (shown with a size).")
 @output_options
 def compare(
@@ -225,7 +226,12 @@ def compare(
             "use --format csv or json"
         )
     with_size = sizes[0] is not None
-    bytes_per_value = DTYPE_BYTES[dtype] if with_size else None
+    if with_size:
+        from ..engine.memory import dtype_bytes
+
+        bytes_per_value: int | None = dtype_bytes(dtype)
+    else:
+        bytes_per_value = None
     try:
         _check_grid(cin, cout, kernel, sizes, stride, padding, dilations, groups)
         first = Conv(cin[0], cout[0], kernel[0], sizes[0], stride[0], padding, dilations[0], groups[0], bias,
@@ -254,7 +260,7 @@ def compare(
     columns = [c for c in COLUMNS if stages or c.key != "stage"]
     if sweep:
         swept = [len(v) > 1 for v in grid]
-        config_columns = [c if on else replace(c, show="machine") for c, on in zip(SWEEP_COLUMNS, swept, strict=True)]
+        config_columns = [c if on else c._replace(show="machine") for c, on in zip(SWEEP_COLUMNS, swept, strict=True)]
         columns = config_columns + [c for c in columns if not c.key.startswith("closed_form") and c.key != "stages"]
     if with_size:
         columns += MEMORY_COLUMNS

@@ -10,8 +10,7 @@ depthwise layer has few MACs and a poor intensity, so it is bound by memory, not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from fractions import Fraction
+from typing import NamedTuple
 
 from ..errors import InvalidValue
 from .variants import Stage
@@ -28,8 +27,7 @@ def dtype_bytes(dtype: str) -> int:
         raise InvalidValue("dtype", dtype, f"is not one of {', '.join(DTYPE_BYTES)}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Traffic:
+class Traffic(NamedTuple):
     """Bytes a layer reads (input activations, parameters) and writes (output activations)."""
 
     input_bytes: int = 0
@@ -41,7 +39,8 @@ class Traffic:
         """All bytes moved: read plus written."""
         return self.input_bytes + self.param_bytes + self.output_bytes
 
-    def __add__(self, other: Traffic) -> Traffic:
+    def plus(self, other: Traffic) -> Traffic:
+        """The sum of two traffics, term by term."""
         return Traffic(
             self.input_bytes + other.input_bytes,
             self.param_bytes + other.param_bytes,
@@ -63,10 +62,10 @@ def traffic(stages: Iterable[Stage], bytes_per_value: int) -> Traffic:
     """Bytes moved by stages run one after another (each intermediate written, then read)."""
     acc = Traffic()
     for s in stages:
-        acc = acc + stage_traffic(s, bytes_per_value)
+        acc = acc.plus(stage_traffic(s, bytes_per_value))
     return acc
 
 
-def intensity(macs: int, moved: Traffic) -> Fraction | None:
+def intensity(macs: int, moved: Traffic) -> float | None:
     """Arithmetic intensity: MACs per byte moved (None when nothing moves)."""
-    return Fraction(macs, moved.total) if moved.total else None
+    return macs / moved.total if moved.total else None

@@ -13,12 +13,15 @@ its own output map: MACs are then "per output position" and stride plays no part
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InvalidValue
 from .cost import Cost, total
 from .shapes import Pair, Padding, Shape, conv_output_hw
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 def _positive(name: str, value: object) -> None:
@@ -208,7 +211,9 @@ def inverted_residual(c: Conv) -> tuple[Stage, ...]:
     (dw,) = depthwise(dw_in)
     (project,) = pointwise(after(c, dw, stride=(1, 1)))
     stages += [dw, replace(project, name="project")]
-    if c.stride == (1, 1) and c.in_channels == c.out_channels:
+    # the identity shortcut needs equal shapes: stride 1 and C_in = C_out (torchvision's rule),
+    # and, with a size, a padding that keeps the size
+    if c.stride == (1, 1) and c.in_channels == c.out_channels and project.output == c.input:
         stages.append(residual_add(project.output))
     return tuple(stages)
 
@@ -241,13 +246,18 @@ def _k2(c: Conv) -> int:
     return c.kernel_size[0] * c.kernel_size[1]
 
 
-@dataclass(frozen=True)
-class Variant:
+def _frac(numerator: int, denominator: int = 1) -> Fraction:
+    from fractions import Fraction  # imported on use: it costs start-up time every command would pay
+
+    return Fraction(numerator, denominator)
+
+
+class Variant(NamedTuple):
     """A row of the VARIANTS table: the function, and its closed-form MAC ratio to standard."""
 
     stages: Callable[[Conv], tuple[Stage, ...]]
     ratio_text: str = ""
-    ratio: Callable[[Conv], Fraction] | None = field(default=None, repr=False)
+    ratio: Callable[[Conv], Fraction] | None = None
 
     @property
     def help(self) -> str:
@@ -271,16 +281,16 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "standard": Variant(standard),
-    "grouped": Variant(grouped, "1/G", lambda c: Fraction(1, c.groups)),
-    "depthwise": Variant(depthwise, "1/C_out", lambda c: Fraction(1, c.out_channels)),
-    "pointwise": Variant(pointwise, "1/K^2", lambda c: Fraction(1, _k2(c))),
-    "separable": Variant(separable, "1/C_out + 1/K^2", lambda c: Fraction(1, c.out_channels) + Fraction(1, _k2(c))),
-    "lite": Variant(lite, "1/C_in + 1/K^2", lambda c: Fraction(1, c.in_channels) + Fraction(1, _k2(c))),
+    "grouped": Variant(grouped, "1/G", lambda c: _frac(1, c.groups)),
+    "depthwise": Variant(depthwise, "1/C_out", lambda c: _frac(1, c.out_channels)),
+    "pointwise": Variant(pointwise, "1/K^2", lambda c: _frac(1, _k2(c))),
+    "separable": Variant(separable, "1/C_out + 1/K^2", lambda c: _frac(1, c.out_channels) + _frac(1, _k2(c))),
+    "lite": Variant(lite, "1/C_in + 1/K^2", lambda c: _frac(1, c.in_channels) + _frac(1, _k2(c))),
     "inverted_residual": Variant(
         inverted_residual,
         "t(C_in + K^2 + C_out)/(K^2 C_out)",
         # with t = 1 there is no expansion: (K^2 + C_out) / (K^2 C_out)
-        lambda c: Fraction(
+        lambda c: _frac(
             c.expansion * (c.in_channels + _k2(c) + c.out_channels) - (c.in_channels if c.expansion == 1 else 0),
             _k2(c) * c.out_channels,
         ),
@@ -288,7 +298,7 @@ VARIANTS: dict[str, Variant] = {
     "spatial": Variant(
         spatial,
         "(Kh C_in + Kw C_out)/(Kh Kw C_in)",
-        lambda c: Fraction(c.kernel_size[0] * c.in_channels + c.kernel_size[1] * c.out_channels, _k2(c) * c.in_channels),
+        lambda c: _frac(c.kernel_size[0] * c.in_channels + c.kernel_size[1] * c.out_channels, _k2(c) * c.in_channels),
     ),
 }
 
