@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InvalidValue
 from .cost import Cost, total
-from .shapes import Pair, Padding, Shape, conv_output_hw
+from .shapes import Padding, Pair, Shape, conv_output_hw
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -92,7 +92,11 @@ class Conv:
 
 
 def conv_kind(c: Conv) -> str:
-    """standard, pointwise, depthwise or grouped, by groups and kernel (as the references count)."""
+    """standard, pointwise, depthwise or grouped, by groups and kernel.
+
+    depthwise: groups = C_in > 1 (the shared/reference tools also require C_out = C_in, and so
+    call a depthwise layer with a depth multiplier "grouped"; no shipped network has one).
+    """
     if c.groups > 1:
         return "depthwise" if c.groups == c.in_channels else "grouped"
     return "pointwise" if c.kernel_size == (1, 1) else "standard"
@@ -273,8 +277,12 @@ class Variant(NamedTuple):
         """
         if self.ratio is None or c.depth_multiplier != 1:
             return None
-        grid = standard(c)[0].output.hw
-        if any(s.output.hw != grid for s in self.stages(c) if s.kind != "add"):
+        probe = c
+        if c.size is None:  # per position: probe the grids on a map the stride and kernel fit
+            spans = zip(c.stride, c.dilation, c.kernel_size, strict=True)
+            probe = replace(c, size=tuple(2 * s * (d * (k - 1) + 1) for s, d, k in spans))
+        grid = standard(probe)[0].output.hw
+        if any(s.output.hw != grid for s in self.stages(probe) if s.kind != "add"):
             return None
         return self.ratio(c)
 
