@@ -20,7 +20,7 @@ Row = Mapping[str, object]
 
 
 class Column(NamedTuple):
-    """A column: the row key it shows, its header, and its kind (int, text or ratio)."""
+    """A column: the row key it shows, its header, and its kind (int, text, ratio or percent)."""
 
     key: str
     header: str
@@ -85,6 +85,8 @@ def _human(value: object, kind: str) -> str:
     """A cell for people: thousands separators, ratios to four places."""
     if value is None:
         return ""
+    if kind == "percent":
+        return f"{float(value) * 100:.2f}%"  # type: ignore[arg-type]
     if kind == "ratio" or isinstance(value, float) or type(value).__name__ == "Fraction":
         return _ratio_text(value)
     if isinstance(value, int) and not isinstance(value, bool):

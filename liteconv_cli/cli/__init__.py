@@ -23,6 +23,7 @@ from ..errors import LiteconvError
 #: command name -> "module:attribute"; a new command is one line here.
 COMMANDS: dict[str, str] = {
     "compare": "liteconv_cli.cli.compare:compare",
+    "network": "liteconv_cli.cli.network:network",
 }
 
 EXIT_CODES = """\b

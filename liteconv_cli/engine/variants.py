@@ -232,14 +232,12 @@ def _axis_padding(padding: Padding, axis: int) -> Padding:
 def spatial(c: Conv) -> tuple[Stage, ...]:
     """Spatially separable: Kx1 convolution to C_out, then 1xK convolution."""
     (kh, kw), (sh, sw), (dh, dw) = c.kernel_size, c.stride, c.dilation
-    col = conv2d(
-        replace(c, kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), padding=_axis_padding(c.padding, 0), groups=1),
-        "vertical",
-    )
-    row = conv2d(
-        after(c, col, kernel_size=(1, kw), stride=(1, sw), dilation=(1, dw), padding=_axis_padding(c.padding, 1), groups=1),
-        "horizontal",
-    )
+    vertical = replace(c, kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), groups=1,
+                       padding=_axis_padding(c.padding, 0))
+    col = conv2d(vertical, "vertical")
+    horizontal = after(c, col, kernel_size=(1, kw), stride=(1, sw), dilation=(1, dw), groups=1,
+                       padding=_axis_padding(c.padding, 1))
+    row = conv2d(horizontal, "horizontal")
     return (col, row)
 
 
