@@ -27,6 +27,12 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 EXPECTED: dict[str, tuple[int, int]] = {
     # peer-counts.json mobilenet_v1.alpha_1.0_res_224: params.total, macs_analytic.conv_plus_linear
     "mobilenet_v1.yaml": (4_231_976, 568_740_352),
+    # arXiv:1704.04861 Table 4 "Conv MobileNet", by hand (tests/test_convert.py spells it out):
+    # weights 864 + 9 * 3,139,584 (the 13 full 3x3 convs) + 1,024,000 FC = 29,281,120;
+    # + 1,000 FC bias + 11,968 BatchNorm (64 + 2 * 5,952 output channels). MACs 4,866,269,184
+    # convolutions (10,838,016 + 9 * 539,492,352) + 1,024,000 FC (the paper prints 4866M, the
+    # convolutions only: docs/errata.md item 11).
+    "conv_mobilenet.yaml": (864 + 9 * 3_139_584 + 1_024_000 + 1_000 + 11_968, 10_838_016 + 9 * 539_492_352 + 1_024_000),
     # peer-counts.json models.mobilenet_v2 (torchvision num_params 3,504,872, 0.301 GFLOPS)
     "mobilenet_v2.yaml": (3_504_872, 300_774_272),
     # peer-counts.json models.resnet50 (torchvision num_params 25,557,032, 4.089 GFLOPS)

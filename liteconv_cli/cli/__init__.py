@@ -23,7 +23,9 @@ from ..errors import LiteconvError
 #: command name -> "module:attribute"; a new command is one line here.
 COMMANDS: dict[str, str] = {
     "compare": "liteconv_cli.cli.compare:compare",
+    "convert": "liteconv_cli.cli.convert:convert_command",
     "network": "liteconv_cli.cli.network:network",
+    "sweep": "liteconv_cli.cli.sweep:sweep",
 }
 
 EXIT_CODES = """\b
