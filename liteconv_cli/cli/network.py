@@ -1,19 +1,33 @@
 """``liteconv network``: a whole network from a YAML spec, layer by layer and by category.
 
 Each spec is read and walked on its own: a bad file prints its own ``Error: ...`` line and
-the others are still shown (exit status 1 if any failed).
+the others are still shown (exit status 1 if any failed). ``--memory``, ``--convention`` and
+``--chart`` add columns, tables and a bar chart; their engine modules
+(``engine.activations``, ``engine.conventions``) and rich are imported only when asked for.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from ..engine.network import KINDS, NetworkCost, walk
 from ..errors import LiteconvError
 from ..formats import Column, Report, Table
-from . import emit, output_options
+from . import emit, open_output, output_options
+
+if TYPE_CHECKING:
+    from ..engine.activations import NetworkMemory
+    from ..engine.conventions import Profile
+
+#: the --convention choices: the keys of engine.conventions.PROFILES (a test keeps them equal),
+#: spelled out here so that the command starts without importing that module
+CONVENTIONS = ("paper", "flops", "fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo")
+DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 LAYER_COLUMNS = [
     Column("index", "#", "text"),
@@ -91,18 +105,100 @@ def _pair(p: tuple[int, int] | None) -> str | None:
     return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
 
 
-def _layer_rows(result: NetworkCost, network: str | None) -> Iterator[dict[str, object]]:
+MEMORY_LAYER_COLUMNS = [
+    Column("param_bytes", "param bytes", show="machine"),
+    Column("read_bytes", "read bytes", show="machine"),
+    Column("activation_bytes", "out bytes"),
+    Column("moved_bytes", "moved bytes"),
+    Column("intensity", "MACs/byte", "ratio"),
+    Column("live_bytes", "live bytes"),
+]
+
+MEMORY_COLUMNS = [
+    Column("dtype", "dtype", "text"),
+    Column("param_bytes", "param bytes"),
+    Column("input_bytes", "input bytes"),
+    Column("output_bytes", "output bytes", show="machine"),
+    Column("largest_tensor_bytes", "largest tensor"),
+    Column("peak_bytes", "peak activations"),
+    Column("peak_at", "peak at", "text"),
+    Column("moved_bytes", "bytes moved"),
+    Column("intensity", "MACs/byte", "ratio"),
+]
+
+SUMMARY_MEMORY_COLUMNS = [
+    Column("dtype", "dtype", "text", show="machine"),
+    Column("param_bytes", "param bytes"),
+    Column("peak_bytes", "peak activations"),
+    Column("moved_bytes", "bytes moved"),
+    Column("intensity", "MACs/byte", "ratio"),
+]
+
+TERM_COLUMNS = [
+    Column("term", "term", "text"),
+    Column("key", "key", "text", show="machine"),
+    Column("count", "count"),
+    Column("factor", "x"),
+    Column("value", "counted"),
+    Column("share", "share", "percent"),
+]
+CONVENTION_COLUMN = Column("convention", "convention", "text")
+
+MEMORY_NOTE = (
+    "Memory as {dtype} ({n} bytes per value): out bytes = the row's output tensor; moved bytes = (tensors read + "
+    "params + output) x {n}, ShuffleNet V2's memory access cost; MACs/byte = arithmetic intensity; live bytes = "
+    "activation memory in use while the row runs, layer by layer, its peak at the foot (model: docs/design-tools.md)."
+)
+TERMS_NOTE = (
+    "count x factor = counted. Activations and poolings are taken to be nn.Module layers as torchvision builds them; "
+    "residual adds and the SE multiply are the + and * operators. Why the tools differ: docs/conventions.md."
+)
+
+
+class Result(NamedTuple):
+    """One walked spec and what the options asked for on top of it."""
+
+    path: str
+    cost: NetworkCost
+    memory: NetworkMemory | None = None
+    conventions: tuple[Profile, ...] = ()
+
+
+def _conv_key(name: str) -> str:
+    return "convention_" + name.replace("-", "_")
+
+
+def _layer_rows(res: Result, network: str | None) -> Iterator[dict[str, object]]:
+    result = res.cost
     total = result.total.macs
-    for r in result.rows:
+    mem = res.memory.rows if res.memory is not None else None
+    for i, r in enumerate(result.rows):
         row: dict[str, object] = {
             "index": r.position, "name": r.name, "kind": r.kind, "op": r.op, "category": r.category,
             "input": str(r.input), "output": str(r.output), "out_c": r.output.c, "out_h": r.output.h,
             "out_w": r.output.w, "kernel": _pair(r.kernel), "stride": _pair(r.stride), "groups": r.groups,
             "activation": r.activation, **r.cost.as_dict(), "macs_share": _share(r.cost.macs, total),
         }
+        if mem is not None:
+            row.update(mem[i]._asdict())
+        for p in res.conventions:
+            row[_conv_key(p.name)] = p.row_total(r)
         if network is not None:
             row["network"] = network
         yield row
+
+
+def _layer_totals(res: Result) -> dict[str, object]:
+    r = res.cost
+    totals: dict[str, object] = {"name": "total", **r.total.as_dict(), "macs_share": 1.0 if r.total.macs else None,
+                                 "output": str(r.output)}
+    m = res.memory
+    if m is not None:
+        totals |= {"param_bytes": m.param_bytes, "moved_bytes": m.moved_bytes, "intensity": m.intensity,
+                   "live_bytes": m.peak_bytes}
+    for p in res.conventions:
+        totals[_conv_key(p.name)] = p.total(r.rows)
+    return totals
 
 
 def _breakdown_rows(result: NetworkCost, network: str | None, with_total: bool) -> list[dict[str, object]]:
@@ -126,23 +222,67 @@ def _breakdown_rows(result: NetworkCost, network: str | None, with_total: bool) 
     return rows
 
 
-def _summary_row(path: str, result: NetworkCost) -> dict[str, object]:
-    c = result.total
+def _memory_row(res: Result) -> dict[str, object]:
+    m = res.memory
+    assert m is not None
     return {
-        "network": result.network.name, "file": path, "input": str(result.input), "output": str(result.output),
-        "width": result.network.width, "weights": c.weights, "bias": c.bias, "bn": c.bn, "params": c.params,
-        "macs": c.macs, "flops": c.flops, "layers": result.weighted_layers,
+        "network": res.cost.network.name, "dtype": m.dtype, "param_bytes": m.param_bytes,
+        "input_bytes": m.input_bytes, "output_bytes": m.output_bytes, "largest_tensor_bytes": m.largest_tensor_bytes,
+        "peak_bytes": m.peak_bytes, "peak_at": "input" if m.peak_row is None else res.cost.rows[m.peak_row].name,
+        "moved_bytes": m.moved_bytes, "intensity": m.intensity,
     }
 
 
-def _meta(path: str, result: NetworkCost) -> dict[str, object]:
+def _term_rows(res: Result, p: Profile, network: str | None, convention: str | None) -> list[dict[str, object]]:
+    terms = p.terms(res.cost.rows)
+    total = sum(t.value for t in terms)
+    extra = {k: v for k, v in (("network", network), ("convention", convention)) if v is not None}
+    rows: list[dict[str, object]] = [
+        {**extra, "term": t.label, "key": t.key, "count": t.amount, "factor": t.factor, "value": t.value,
+         "share": _share(t.value, total), **({"_style": "dim"} if t.factor == 0 else {})}
+        for t in terms
+    ]
+    rows.append({**extra, "term": "total", "key": "total", "value": total, "share": 1.0 if total else None,
+                 "_style": "bold"})
+    return rows
+
+
+def _summary_row(res: Result) -> dict[str, object]:
+    result = res.cost
+    c = result.total
+    row: dict[str, object] = {
+        "network": result.network.name, "file": res.path, "input": str(result.input), "output": str(result.output),
+        "width": result.network.width, "weights": c.weights, "bias": c.bias, "bn": c.bn, "params": c.params,
+        "macs": c.macs, "flops": c.flops, "layers": result.weighted_layers,
+    }
+    if res.memory is not None:
+        row |= _memory_row(res)
+    for p in res.conventions:
+        row[_conv_key(p.name)] = p.total(result.rows)
+    return row
+
+
+def _meta(res: Result) -> dict[str, object]:
+    result = res.cost
     net = result.network
-    return {
-        "name": net.name, "file": path, "input": [result.input.c, result.input.h, result.input.w],
+    meta: dict[str, object] = {
+        "name": net.name, "file": res.path, "input": [result.input.c, result.input.h, result.input.w],
         "output": [result.output.c, result.output.h, result.output.w], "width": net.width,
         "channel_rounding": net.channel_rounding, "resolution": net.resolution,
         "layers": result.weighted_layers, "total": result.total.as_dict(),
     }
+    if res.memory is not None:
+        mem = _memory_row(res)
+        del mem["network"]
+        meta["memory"] = {"bytes_per_value": res.memory.bytes_per_value, **mem}
+    if res.conventions:
+        meta["conventions"] = {
+            p.name: {"tool": p.tool, "total": p.total(result.rows),
+                     "terms": [{"key": t.key, "label": t.label, "count": t.amount, "factor": t.factor, "value": t.value}
+                               for t in p.terms(result.rows)]}
+            for p in res.conventions
+        }
+    return meta
 
 
 def _title(result: NetworkCost) -> str:
@@ -151,30 +291,136 @@ def _title(result: NetworkCost) -> str:
             f"{t.params:,} params, {t.macs:,} MACs")
 
 
-def _report(results: Sequence[tuple[str, NetworkCost]], summary: bool) -> Report:
-    meta: dict[str, object] = {"command": "network", "networks": [_meta(p, r) for p, r in results]}
+def _extra_layer_columns(results: Sequence[Result]) -> list[Column]:
+    first = results[0]
+    columns = list(MEMORY_LAYER_COLUMNS) if first.memory is not None else []
+    columns += [Column(_conv_key(p.name), p.name) for p in first.conventions]
+    return columns
+
+
+def _memory_note(results: Sequence[Result]) -> list[str]:
+    m = results[0].memory
+    return [MEMORY_NOTE.format(dtype=m.dtype, n=m.bytes_per_value)] if m is not None else []
+
+
+def _report(results: Sequence[Result], summary: bool) -> Report:
+    meta: dict[str, object] = {"command": "network", "networks": [_meta(r) for r in results]}
+    first = results[0]
     if summary:
-        rows = [_summary_row(p, r) for p, r in results]
-        return Report([Table("summary", "networks", SUMMARY_COLUMNS, rows, notes=[NOTE])], meta)
-    if len(results) == 1:
-        ((_, r),) = results
-        totals = {"name": "total", **r.total.as_dict(), "macs_share": 1.0 if r.total.macs else None,
-                  "output": str(r.output)}
-        layers = Table("layers", _title(r), LAYER_COLUMNS, _layer_rows(r, None), totals=totals, notes=[NOTE])
-        *brows, btotal = _breakdown_rows(r, None, with_total=True)
-        breakdown = Table("breakdown", f"{r.network.name}: by category", BREAKDOWN_COLUMNS, brows,
+        columns = list(SUMMARY_COLUMNS)
+        if first.memory is not None:
+            columns += SUMMARY_MEMORY_COLUMNS
+        columns += [Column(_conv_key(p.name), p.name) for p in first.conventions]
+        rows = [_summary_row(r) for r in results]
+        notes = [NOTE, *(["peak activations: layer by layer, see docs/design-tools.md."] if first.memory else [])]
+        return Report([Table("summary", "networks", columns, rows, notes=notes)], meta)
+
+    layer_columns = [*LAYER_COLUMNS, *_extra_layer_columns(results)]
+    several = len(results) > 1
+    tables: list[Table] = []
+    if not several:
+        r = first
+        layers = Table("layers", _title(r.cost), layer_columns, _layer_rows(r, None), totals=_layer_totals(r),
+                       notes=[NOTE])
+        *brows, btotal = _breakdown_rows(r.cost, None, with_total=True)
+        breakdown = Table("breakdown", f"{r.cost.network.name}: by category", BREAKDOWN_COLUMNS, brows,
                           totals=btotal, notes=[BREAKDOWN_NOTE])
-        return Report([layers, breakdown], meta)
+        tables += [layers, breakdown]
+    else:
+        def all_rows() -> Iterator[dict[str, object]]:
+            for r in results:
+                yield from _layer_rows(r, r.cost.network.name)
 
-    def all_rows() -> Iterator[dict[str, object]]:
-        for _, r in results:
-            yield from _layer_rows(r, r.network.name)
+        titles = ", ".join(r.cost.network.name for r in results)
+        tables.append(Table("layers", f"layers of {titles}", [NETWORK_COLUMN, *layer_columns], all_rows(),
+                            notes=[NOTE]))
+        brows = [row for r in results for row in _breakdown_rows(r.cost, r.cost.network.name, with_total=True)]
+        tables.append(Table("breakdown", "by category", [NETWORK_COLUMN, *BREAKDOWN_COLUMNS], brows,
+                            notes=[BREAKDOWN_NOTE]))
+    if first.memory is not None:
+        m = first.memory
+        title = f"memory as {m.dtype} ({m.bytes_per_value} bytes per value), layer by layer"
+        mcols = [NETWORK_COLUMN, *MEMORY_COLUMNS] if several else MEMORY_COLUMNS
+        tables.append(Table("memory", f"{first.cost.network.name}: {title}" if not several else title, mcols,
+                            [_memory_row(r) for r in results], notes=_memory_note(results)))
+    if first.conventions:
+        many = len(first.conventions) > 1
+        tcols = [*([NETWORK_COLUMN] if several else []), *([CONVENTION_COLUMN] if many else []), *TERM_COLUMNS]
+        trows = [row for r in results for p in r.conventions
+                 for row in _term_rows(r, p, r.cost.network.name if several else None, p.name if many else None)]
+        if several or many:
+            title = "counting conventions, term by term"
+        else:
+            p = first.conventions[0]
+            title = f"{first.cost.network.name}: {p.name} convention ({p.tool}): {p.summary}"
+        tables.append(Table("conventions", title, tcols, trows, notes=[TERMS_NOTE]))
+    return Report(tables, meta)
 
-    titles = ", ".join(r.network.name for _, r in results)
-    layers = Table("layers", f"layers of {titles}", [NETWORK_COLUMN, *LAYER_COLUMNS], all_rows(), notes=[NOTE])
-    brows = [row for _, r in results for row in _breakdown_rows(r, r.network.name, with_total=True)]
-    breakdown = Table("breakdown", "by category", [NETWORK_COLUMN, *BREAKDOWN_COLUMNS], brows, notes=[BREAKDOWN_NOTE])
-    return Report([layers, breakdown], meta)
+
+# ------------------------------------------------------------------ --chart
+
+#: eighths of a block, for bars with sub-character resolution
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+CHART_WIDTH = 30
+
+
+def bar(fraction: float, width: int = CHART_WIDTH) -> str:
+    """A horizontal bar ``fraction`` (0..1) of ``width`` cells, to an eighth of a cell."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def chart_rows(result: NetworkCost) -> list[tuple[str, str, float, float]]:
+    """(position, name, MACs share, params share) of every row with MACs or params."""
+    t = result.total
+    return [
+        (r.position, r.name, r.cost.macs / t.macs if t.macs else 0.0, r.cost.params / t.params if t.params else 0.0)
+        for r in result.rows if r.cost.macs or r.cost.params
+    ]
+
+
+def draw_chart(result: NetworkCost, out: Any, color: bool) -> None:
+    """A terminal bar chart of each row's share of the MACs and of the params (rich, imported here)."""
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console = Console(file=out, color_system="auto" if color else None, no_color=not color,
+                      force_terminal=color or None, width=None if color else 400, highlight=False, emoji=False,
+                      markup=False)
+    rows = chart_rows(result)
+    top_macs = max((m for _, _, m, _ in rows), default=0.0) or 1.0
+    top_params = max((p for _, _, _, p in rows), default=0.0) or 1.0
+    table = RichTable(box=None, padding=(0, 1), show_edge=False)
+    for header, justify in (("#", "left"), ("name", "left"), ("MACs %", "right"), ("", "left"),
+                            ("params %", "right"), ("", "left")):
+        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for position, name, macs, params in rows:
+        table.add_row(position, name, f"{macs * 100:.2f}%", Text(bar(macs / top_macs), style="cyan" if color else ""),
+                      f"{params * 100:.2f}%", Text(bar(params / top_params), style="magenta" if color else ""))
+    # never squeeze the chart into a narrow terminal (it would cut names and numbers): let it wrap
+    natural = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    console.width = max(console.width, natural)
+    console.print()
+    console.print(f"{result.network.name}: each layer's share of the MACs and of the params")
+    console.print(table)
+    console.print(f"Bars are scaled to the largest row ({top_macs * 100:.2f}% of the MACs, {top_params * 100:.2f}% "
+                  "of the params); rows with neither (pooling, adds, ...) are left out.", soft_wrap=True)
+
+
+def _emit_with_charts(report: Report, results: Sequence[Result], output: str) -> None:
+    from ..formats import WRITERS
+
+    with open_output(output) as out:
+        color = out is sys.stdout and out.isatty() and not os.environ.get("NO_COLOR")
+        WRITERS["table"](report, out, color)
+        for r in results:
+            draw_chart(r.cost, out, color)
+
+
+# ------------------------------------------------------------------ the command
 
 
 def _kinds_help() -> str:
@@ -193,6 +439,15 @@ Examples:
   cat net.yaml | liteconv network -
 
 \b
+Memory, conventions and charts (docs/design-tools.md):
+  liteconv network configs/mobilenet_v2.yaml --memory               # bytes per layer, peak
+  liteconv network configs/mobilenet_v2.yaml --memory --dtype int8
+  liteconv network configs/*.yaml --summary --memory --format csv
+  liteconv network configs/resnet50.yaml --convention fvcore        # what fvcore prints, term by term
+  liteconv network configs/*.yaml --summary --convention all        # every tool's number
+  liteconv network configs/mobilenet_v1.yaml --chart                # bars: share of MACs and params
+
+\b
 Exit status: 0 success, 1 a problem with a spec (each bad file prints its own Error: line;
 the others are still shown), 2 a usage error.""",
 )
@@ -202,20 +457,47 @@ the others are still shown), 2 a usage error.""",
               help="Width multiplier alpha (overrides the spec's width:), e.g. 0.75.")
 @click.option("--resolution", type=click.IntRange(min=1),
               help="Input height = width in pixels (overrides the spec's input and resolution:), e.g. 160.")
+@click.option("--memory", is_flag=True,
+              help="Add memory: parameter and activation bytes, bytes moved and MACs/byte per layer, and the "
+                   "peak activation memory of running the network layer by layer.")
+@click.option("--dtype", type=click.Choice(DTYPES), default=None,
+              help="Bytes per value for --memory (default fp32); giving it turns --memory on.")
+@click.option("--convention", "conventions", multiple=True, type=click.Choice([*CONVENTIONS, "all"]),
+              help="Count as a tool does and show its terms apart: paper (MACs), flops (liteconv's FLOPs), "
+                   "fvcore, ptflops, ptflops-aten, thop, torchinfo; repeat it, or 'all'.")
+@click.option("--chart", is_flag=True,
+              help="Draw a bar chart of each layer's share of MACs and params after the tables "
+                   "(--format table only).")
 @output_options
 @click.pass_context
 def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: float | None,
-            resolution: int | None, fmt: str, output: str) -> None:
+            resolution: int | None, memory: bool, dtype: str | None, conventions: tuple[str, ...], chart: bool,
+            fmt: str, output: str) -> None:
     """Count the params and MACs of whole networks described in YAML.
 
     SPEC is a YAML file (`-` reads stdin). Prints every layer (one row per convolution,
     FC, pooling or add), the totals, and the split by category (standard, depthwise,
     pointwise, grouped, fc, other) as Table 2 of the MobileNet paper. With several specs,
     one table with a `network` column; --summary gives one row per network.
+
+    --memory adds bytes per layer and the peak activation memory, --convention what
+    fvcore, ptflops, thop or torchinfo would print (term by term), --chart a bar chart.
     """
     from ..spec import load_spec
 
-    results: list[tuple[str, NetworkCost]] = []
+    if chart and fmt != "table":
+        raise click.UsageError(f"--chart draws for people: use it with --format table, not {fmt}.", ctx)
+    if chart and summary:
+        raise click.UsageError("--chart draws the layers of a network: leave out --summary.", ctx)
+    names = CONVENTIONS if "all" in conventions else tuple(dict.fromkeys(conventions))
+    profiles: tuple[Profile, ...] = ()
+    if names:
+        from ..engine.conventions import PROFILES
+
+        profiles = tuple(PROFILES[n] for n in names)
+    if dtype is not None or memory:
+        from ..engine.activations import memory as network_memory
+    results: list[Result] = []
     failed = False
     for path in specs:
         try:
@@ -224,11 +506,17 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: fl
                 net = net._replace(width=width)
             if resolution is not None:
                 net = net._replace(resolution=resolution)
-            results.append((path, walk(net)))
+            cost = walk(net)
+            mem = network_memory(cost, dtype or "fp32") if dtype is not None or memory else None
+            results.append(Result(path, cost, mem, profiles))
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
             failed = True
     if results:
-        emit(_report(results, summary), fmt, output)
+        report = _report(results, summary)
+        if chart:
+            _emit_with_charts(report, results, output)
+        else:
+            emit(report, fmt, output)
     if failed:
         ctx.exit(1)
