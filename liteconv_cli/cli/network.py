@@ -508,7 +508,7 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: fl
                 net = net._replace(resolution=resolution)
             cost = walk(net)
             mem = network_memory(cost, dtype or "fp32") if dtype is not None or memory else None
-            results.append(Result(path, cost, mem, profiles))
+            results.append(Result("<stdin>" if path == "-" else path, cost, mem, profiles))
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
             failed = True
