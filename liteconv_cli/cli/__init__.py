@@ -88,6 +88,14 @@ def cli() -> None:
       liteconv compare --cin 64 --cout 128 -k 3 --size 56 --format csv
       liteconv network configs/mobilenet_v1.yaml
       liteconv network configs/*.yaml --summary --format csv > nets.csv
+      liteconv network configs/mobilenet_v2.yaml --memory --dtype int8 --chart
+      liteconv network configs/resnet50.yaml --convention all
+      liteconv convert configs/conv_mobilenet.yaml --to separable -o converted.yaml
+      liteconv sweep configs/mobilenet_v1.yaml --width 1,0.75,0.5,0.25 --resolution 224,192,160,128
+
+    \b
+    Docs: docs/formulas.md (every formula), docs/spec.md (the YAML spec format),
+    docs/conventions.md (what is counted, and why other tools differ).
     """
 
 
