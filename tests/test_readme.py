@@ -8,7 +8,8 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_readme_python_examples():
+def test_readme_python_examples(monkeypatch):
+    monkeypatch.chdir(README.parent)  # the examples name configs/ relative to the repository
     text = README.read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
     assert blocks, "the README has a python example"
