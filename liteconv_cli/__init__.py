@@ -13,14 +13,28 @@ Whole networks (loaded on first use, so a single-layer command never pays for th
     568740352
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .engine import VARIANTS, Conv, Cost, Estimate, Shape, Stage, conv2d, conv_kind, evaluate
 from .errors import InvalidValue, LiteconvError, SpecError
 
-#: names served lazily by __getattr__: name -> module
+if TYPE_CHECKING:
+    from .engine import VARIANTS, Conv, Cost, Estimate, Shape, Stage, conv2d, conv_kind, evaluate
+    from .engine.network import Network, NetworkCost, walk
+    from .spec import load_spec, parse_spec
+
+#: names served lazily by __getattr__: name -> module. Even the engine is loaded on first use:
+#: ``liteconv --help`` imports this package and needs none of it.
 _LAZY = {
+    "VARIANTS": "liteconv_cli.engine",
+    "Conv": "liteconv_cli.engine",
+    "Cost": "liteconv_cli.engine",
+    "Estimate": "liteconv_cli.engine",
+    "Shape": "liteconv_cli.engine",
+    "Stage": "liteconv_cli.engine",
+    "conv2d": "liteconv_cli.engine",
+    "conv_kind": "liteconv_cli.engine",
+    "evaluate": "liteconv_cli.engine",
     "Network": "liteconv_cli.engine.network",
     "NetworkCost": "liteconv_cli.engine.network",
     "walk": "liteconv_cli.engine.network",
@@ -30,12 +44,16 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the network and spec API on first use (PEP 562)."""
+    """Import the engine, network and spec API on first use (PEP 562)."""
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'liteconv_cli' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TextIO
-
-if TYPE_CHECKING:
-    from fractions import Fraction
+from operator import itemgetter
+from typing import NamedTuple, TextIO
 
 Row = Mapping[str, object]
 
@@ -53,12 +51,13 @@ def _columns(table: Table, audience: str) -> list[Column]:
 
 # ------------------------------------------------------------------ cell values
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: OWASP's list: a cell starting with one of these is run as a formula by some spreadsheet
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def csv_safe(text: str) -> str:
     """Neutralise a text cell a spreadsheet would run as a formula (OWASP: prefix a quote)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text[:1] in _FORMULA_START else text
 
 
 def _ratio_text(value: object, digits: int = 4) -> str:
@@ -67,18 +66,29 @@ def _ratio_text(value: object, digits: int = 4) -> str:
     return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
 
 
+#: a ratio's csv cell: six significant digits
+_RATIO_FORMAT = "%.6g"
+_ratio_cell = _RATIO_FORMAT.__mod__
+
+
 def _machine(value: object) -> object:
     """A cell for csv: raw integers, ratios as decimals, empty for missing, text made safe."""
-    if type(value) is int:
+    kind = type(value)
+    if kind is int:
         return value
+    if kind is str:
+        text = csv_safe(value)  # type: ignore[arg-type]
+        # a lone CR would go out unquoted (the line ends are "\n"): normalise it to a quoted newline
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     if value is None:
         return ""
-    if isinstance(value, float) or type(value).__name__ == "Fraction":
-        return f"{float(value):.6g}"  # type: ignore[arg-type]
-    if isinstance(value, bool) or isinstance(value, int):
+    if kind is float:
+        return _ratio_cell(value)
+    if kind.__name__ == "Fraction":
+        return _ratio_cell(float(value))  # type: ignore[arg-type]
+    if isinstance(value, int):  # bool and other int subclasses
         return value
-    # a lone CR would go out unquoted (the line ends are "\n"): normalise it to a quoted newline
-    return csv_safe(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _machine(str(value))
 
 
 def _human(value: object, kind: str) -> str:
@@ -107,15 +117,96 @@ def _json_value(value: object) -> object:
 # ------------------------------------------------------------------ the writers
 
 
+#: rows gathered before one write: stdout may be unbuffered (PYTHONUNBUFFERED), a write per row is slow
+_BATCH = 512
+
+
+def _quote(text: str) -> str:
+    """A csv field as csv.writer writes it (QUOTE_MINIMAL, ',' and '"', line end '\\n')."""
+    if "," in text or '"' in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_field(value: object) -> object:
+    """_machine's cell, quoted when it is text; formatted with %s it is what csv.writer writes."""
+    cell = _machine(value)
+    return _quote(cell) if type(cell) is str else cell
+
+
+class _TextFields(dict[str, object]):
+    """The csv fields of text cells already seen (a sweep repeats a few labels), each made once."""
+
+    def __missing__(self, text: str) -> object:
+        field = _csv_field(text)
+        if len(self) < 4096:
+            self[text] = field
+        return field
+
+
+class _CsvPlan(NamedTuple):
+    """How to write a row whose cells have given types: one %-format, and the cells to convert first."""
+
+    line: str  # "%.6g" for a float, "%s" for the rest
+    convert: list[tuple[int, Callable[[object], object]]]  # (position, to a field) of every cell but numbers
+
+
+def _csv_plan(types: tuple[type, ...], text_field: Callable[[object], object]) -> _CsvPlan:
+    fields: list[str] = []
+    convert: list[tuple[int, Callable[[object], object]]] = []
+    for i, kind in enumerate(types):
+        fields.append(_RATIO_FORMAT if kind is float else "%s")
+        if kind is str:
+            convert.append((i, text_field))
+        elif kind is type(None):  # missing: an empty field ("".format(None) is "", a C call)
+            convert.append((i, "".format))
+        elif kind is not int and kind is not float:
+            convert.append((i, _csv_field))
+    return _CsvPlan(",".join(fields) + "\n", convert)
+
+
 def write_csv(report: Report, out: TextIO, color: bool = False) -> None:
     """CSV of the first table: a header row, then raw integers (streams the rows)."""
     table = report.tables[0]
-    columns = _columns(table, "machine")
-    writer = csv.writer(out, lineterminator="\n")
-    keys = [c.key for c in columns]
-    writer.writerow(keys)
+    keys = [c.key for c in _columns(table, "machine")]
+    if len(keys) < 2:  # csv.writer's own rules for a one-cell row (an empty cell is written "")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
+        for row in table.rows:
+            writer.writerow([_machine(row.get(k)) for k in keys])
+        return
+    # The hot loop of a streamed sweep. A row is written as one %-format, planned once for each
+    # combination of cell types (a sweep has one or two): integers and floats are formatted by
+    # it, every other cell is converted first, text once per distinct value. The line is exactly
+    # what csv.writer would write from _machine's cells (tests/test_formats.py checks it), in
+    # half the time.
+    out.write(",".join(map(_quote, keys)) + "\n")
+    cells = itemgetter(*keys)
+    text_field = _TextFields().__getitem__
+    plans: dict[tuple[type, ...], _CsvPlan] = {}
+    batch: list[str] = []
     for row in table.rows:
-        writer.writerow([v if type(v) is int else _machine(v) for v in map(row.get, keys)])
+        try:
+            values = cells(row)
+        except KeyError:  # a row that lacks a key
+            values = tuple(map(row.get, keys))
+        types = tuple(map(type, values))
+        plan = plans.get(types)
+        if plan is None:
+            plan = _csv_plan(types, text_field)
+            if len(plans) < 256:
+                plans[types] = plan
+        line, convert = plan
+        if convert:
+            fields = list(values)
+            for i, to_field in convert:
+                fields[i] = to_field(fields[i])
+            values = tuple(fields)
+        batch.append(line % values)
+        if len(batch) == _BATCH:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
 
 
 def write_json(report: Report, out: TextIO, color: bool = False) -> None:

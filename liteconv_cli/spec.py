@@ -7,7 +7,9 @@ key, and no tag can build anything. ``yaml`` is imported inside :func:`parse_spe
 importing this module (or the engine) stays free of it.
 
 Limits, so that no input hangs or exhausts memory: a spec file is at most
-:data:`MAX_SPEC_BYTES`; ``repeat`` at most ``MAX_REPEAT``; the network at most
+:data:`MAX_SPEC_BYTES`, with at most :data:`MAX_SPEC_MARKS` of the YAML marks that open a
+key or an item (``:`` ``,`` ``-`` ``[`` ``{`` ``?``), counted before PyYAML builds anything
+(it needs about 1 KB and 8 us per node); ``repeat`` at most ``MAX_REPEAT``; the network at most
 ``MAX_LAYERS`` layers once repeats are expanded; ``block``/``branches`` nested at most
 ``MAX_DEPTH`` levels (see ``liteconv_cli.engine.network``).
 """
@@ -36,6 +38,9 @@ from .errors import SpecError
 
 #: largest spec file read (bytes)
 MAX_SPEC_BYTES = 16 * 1024 * 1024
+#: most YAML marks (: , - [ { ?) a spec may have: a bound on the keys and items PyYAML would
+#: build, checked first (200,000 is about 40,000 layers written out; repeat: writes more)
+MAX_SPEC_MARKS = 200_000
 #: YAML nesting beyond which the text is depth-checked event by event before composing
 #: (libyaml's composer recurses in C and would crash on absurd nesting)
 _DEPTH_PRECHECK = 2_000
@@ -271,7 +276,7 @@ def load_spec(path: str) -> Network:
         name = path
         try:
             with open(path, "rb") as f:
-                data = f.read(MAX_SPEC_BYTES + 1)
+                data = _read_at_most(f, MAX_SPEC_BYTES + 1)
         except FileNotFoundError:
             raise SpecError("no such file", file=name) from None
         except IsADirectoryError:
@@ -285,6 +290,19 @@ def load_spec(path: str) -> Network:
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError(f"is larger than the {MAX_SPEC_BYTES // (1024 * 1024)} MiB limit for a spec", file=name)
     return parse_spec(data, source_name=name, default_name=default_name)
+
+
+def _read_at_most(f: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``f``, with a buffer the file's size (f.read(limit) would
+    allocate ``limit`` bytes up front: 50 MiB, mapped and unmapped for every spec)."""
+    try:
+        size = os.fstat(f.fileno()).st_size
+    except (OSError, AttributeError):
+        size = 0
+    data = f.read(min(size + 1, limit)) if size else b""
+    if size == 0 or len(data) > size:  # a pipe, /proc, or a file that grew: read on, to the limit
+        data += f.read(limit - len(data))
+    return data
 
 
 def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name: str = "network") -> Network:
@@ -302,7 +320,12 @@ def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name
         text = text[1:]
     loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     try:
-        if sum(text.count(c) for c in "[{-:?") > _DEPTH_PRECHECK:
+        marks = sum(text.count(c) for c in "[{-:?")
+        if marks + text.count(",") > MAX_SPEC_MARKS:
+            raise SpecError(
+                f"has too many keys and list items for a spec (over {MAX_SPEC_MARKS:,} of the YAML marks "
+                "':' ',' '-' '[' '{' '?'): write long runs of layers with repeat:", file=source_name)
+        if marks > _DEPTH_PRECHECK:
             _check_depth(text, loader, source_name)
         root = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as e:
@@ -383,11 +406,17 @@ class _Parser:
             return None
         raise self.error(node, f"{key}: unsupported YAML type {tag!r}", layer)
 
+    def plain(self, node: Any, what: str, layer: Label) -> None:
+        """Refuse a list or mapping with a tag (!!python/object/apply:..., say): a spec is plain YAML."""
+        if node.tag != (_SEQ if node.id == "sequence" else _MAP):
+            raise self.error(node, f"{what}: unsupported YAML type {node.tag!r}", layer)
+
     def value(self, node: Any, key: str, layer: Label) -> Any:
         """A plain value: a scalar, or a flat list of scalars."""
         if node.id == "scalar":
             return self.scalar(node, key, layer)
         if node.id == "sequence":
+            self.plain(node, key, layer)
             if len(node.value) > _MAX_LIST:
                 raise self.error(node, f"{key}: a list of {len(node.value):,} items is too long here", layer)
             items = []
@@ -402,6 +431,7 @@ class _Parser:
         """A mapping node as {key: (key node, value node)}; merge keys (<<) applied, duplicates refused."""
         if node.id != "mapping":
             raise self.error(node, f"{what} must be a mapping (key: value), not a {node.id}", layer)
+        self.plain(node, what, layer)
         out: dict[str, tuple[Any, Any]] = {}
         merged: dict[str, tuple[Any, Any]] = {}
         for k, v in node.value:
@@ -471,6 +501,7 @@ class _Parser:
             if node.id == "scalar" and node.tag == _NULL:
                 return ()
             raise self.error(node, f"{what} must be a list of layers (- {{kind: ...}}), not a {node.id}", label)
+        self.plain(node, what, label)
         if len(prefix) > MAX_DEPTH:
             raise self.error(node, f"layers are nested more than {MAX_DEPTH} levels deep", label)
         return tuple(self.layer(item, prefix + (i,)) for i, item in enumerate(node.value, 1))
@@ -507,6 +538,7 @@ class _Parser:
             elif key == "branches" and kind == "branches":
                 if v.id != "sequence":
                     raise self.error(v, "branches must be a list of layer lists", label)
+                self.plain(v, "branches", label)
                 args["branches"] = tuple(
                     self.layers(b, path + (j,), f"branch {j}", label) for j, b in enumerate(v.value, 1)
                 )

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..engine import VARIANTS, Conv, Estimate, evaluate
+from ..engine.memory import dtype_bytes, intensity, traffic
 from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
 from ..formats import Column, Report, Table
@@ -89,33 +90,43 @@ def _variants_help() -> str:
     return "\n".join(f"  {name:<18} {v.help}" for name, v in VARIANTS.items())
 
 
-def _cells(variant: str, stage: str, out: Any, cost: Any) -> dict[str, object]:
-    return {"variant": variant, "stage": stage, "output": str(out), "out_c": out.c, "out_h": out.h,
-            "out_w": out.w, **cost.as_dict()}
+def _cells(variant: str, stage: str, out: Any, cost: Any, human: bool = True) -> dict[str, object]:
+    """A row's output shape and cost terms (the ``output`` text only when people will read it)."""
+    # one dict display (no merge, no resize): this runs for every row of a sweep
+    out_c, out_h, out_w = out
+    weights, bias, bn, macs, bias_adds, bn_elements, elementwise = cost
+    return {"variant": variant, "stage": stage, "output": str(out) if human else None, "out_c": out_c,
+            "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "macs": macs,
+            "bias_adds": bias_adds, "bn_elements": bn_elements, "elementwise": elementwise, "params": cost.params,
+            "flops": cost.flops}
 
 
-def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int) -> dict[str, object]:
-    from ..engine.memory import intensity, traffic
-
+def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[str, object]) -> dict[str, object]:
+    """Add the memory columns of ``stages`` to ``row``."""
     moved = traffic(stages, bytes_per_value)
-    return {
-        "param_bytes": moved.param_bytes,
-        "activation_bytes": stages[-1].output.elements * bytes_per_value,
-        "traffic_bytes": moved.total,
-        "intensity": intensity(macs, moved),
-    }
+    row["param_bytes"] = moved.param_bytes
+    row["activation_bytes"] = stages[-1].output.elements * bytes_per_value
+    row["traffic_bytes"] = moved.total
+    row["intensity"] = intensity(macs, moved)
+    return row
 
 
-def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None) -> dict[str, object]:
-    cost, std_cost = e.cost, std.cost
-    row = _cells(e.variant, "", e.output, cost)
-    row["params_ratio"] = cost.params / std_cost.params
-    row["macs_ratio"] = cost.macs / std_cost.macs
+def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, human: bool = True
+         ) -> dict[str, object]:
+    cost = e.cost
+    row = _cells(e.variant, "", e.output, cost, human)
+    if e is std:  # the ratios of the standard convolution to itself
+        row["params_ratio"] = row["params"] / row["params"]
+        row["macs_ratio"] = cost.macs / cost.macs
+    else:
+        std_cost = std.cost
+        row["params_ratio"] = row["params"] / std_cost.params
+        row["macs_ratio"] = cost.macs / std_cost.macs
     if bytes_per_value:
-        row.update(_memory(e.stages, cost.macs, bytes_per_value))
+        _memory(e.stages, cost.macs, bytes_per_value, row)
     if detail:
         v = VARIANTS[e.variant]
-        closed = v.closed_form(e.layer)
+        closed = v.closed_form_value(e.layer)
         row.update(
             stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {s.kernel[0]}x{s.kernel[1]}" for s in e.stages),
             closed_form=closed,
@@ -123,7 +134,7 @@ def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None) 
             closed_form_text=f"{v.ratio_text} = {float(closed):.4f}" if closed is not None else "",
             stage_list=[
                 {"name": s.name, "kind": s.kind, "input": str(s.input), **_cells(e.variant, s.name, s.output, s.cost),
-                 **(_memory([s], s.cost.macs, bytes_per_value) if bytes_per_value else {})}
+                 **(_memory([s], s.cost.macs, bytes_per_value, {}) if bytes_per_value else {})}
                 for s in e.stages
             ],
         )
@@ -181,7 +192,8 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
               help="Expansion factor t of the inverted residual.")
 @click.option("--depth-multiplier", type=click.IntRange(min=1), default=1, show_default=True,
               help="Depthwise channel multiplier (depthwise variant).")
-@click.option("--bias/--no-bias", default=True, show_default=True, help="Bias on every convolution (torch default: on).")
+@click.option("--bias/--no-bias", default=True, show_default=True,
+              help="Bias on every convolution (torch default: on).")
 @click.option("--bn/--no-bn", "batchnorm", default=False, show_default=True, help="BatchNorm after every convolution.")
 @click.option("-v", "--variant", "variants", multiple=True, type=click.Choice(list(VARIANTS)),
               help="Show only this variant (repeatable). Default: all.")
@@ -226,32 +238,36 @@ def compare(
             "use --format csv or json"
         )
     with_size = sizes[0] is not None
-    if with_size:
-        from ..engine.memory import dtype_bytes
-
-        bytes_per_value: int | None = dtype_bytes(dtype)
-    else:
-        bytes_per_value = None
+    bytes_per_value = dtype_bytes(dtype) if with_size else None
     try:
         _check_grid(cin, cout, kernel, sizes, stride, padding, dilations, groups)
-        first = Conv(cin[0], cout[0], kernel[0], sizes[0], stride[0], padding, dilations[0], groups[0], bias,
-                     batchnorm, expansion[0], depth_multiplier)
+        Conv(cin[0], cout[0], kernel[0], sizes[0], stride[0], padding, dilations[0], groups[0], bias, batchnorm,
+             expansion[0], depth_multiplier)
     except InvalidValue as e:
         raise _usage(e) from None
+
+    human = fmt != "csv"  # csv leaves out the cells only people read
+    # the labels of a sweep's configuration columns, formatted once
+    kernel_label = {k: f"{k[0]}x{k[1]}" for k in kernel}
+    size_label = {sz: f"{sz[0]}x{sz[1]}" if sz else "" for sz in sizes}
+    stride_label = {st: _hw(st) for st in stride}
 
     def rows() -> Iterator[dict[str, object]]:
         for d in dilations:
             for ci, co, k, sz, st, g, t in itertools.product(*grid):
-                layer = Conv(ci, co, k, sz, st, padding, d, g, bias, batchnorm, t, depth_multiplier)
+                # every value and combination was checked above (click's types and _check_grid), so the
+                # layer is made without checking it again: Conv._make is the NamedTuple's unchecked constructor
+                layer = Conv._make((ci, co, k, sz, st, padding, d, g, bias, batchnorm, t, depth_multiplier))
                 std = evaluate(layer if g == 1 else replace(layer, groups=1), "standard")
-                config = {"cin": ci, "cout": co, "kernel": f"{k[0]}x{k[1]}", "size": f"{sz[0]}x{sz[1]}" if sz else "",
-                          "stride": _hw(st), "groups": g, "expansion": t} if sweep else {}
+                config = {"cin": ci, "cout": co, "kernel": kernel_label[k], "size": size_label[sz],
+                          "stride": stride_label[st], "groups": g, "expansion": t} if sweep else {}
                 for name in names:
                     if name == "grouped" and g == 1:
                         continue
                     e = std if name == "standard" else evaluate(layer, name)
-                    row = _row(e, std, not sweep, bytes_per_value)
-                    row.update(config)
+                    row = _row(e, std, not sweep, bytes_per_value, human)
+                    if config:
+                        row.update(config)
                     yield row
                     if stages and len(e.stages) > 1:
                         for s in row.get("stage_list") or _row(e, std, True, bytes_per_value)["stage_list"]:  # type: ignore[attr-defined]

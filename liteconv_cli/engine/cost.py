@@ -15,14 +15,14 @@ Counting convention (the same everywhere in liteconv):
   of an activation, pooling window input or residual add.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from typing import NamedTuple
+
+from .records import dataclass_api
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+@dataclass_api
+class Cost(NamedTuple):
     """Exact integer costs of a layer, stage or network."""
 
     weights: int = 0
@@ -43,37 +43,43 @@ class Cost:
         """FLOPs under liteconv's convention (see the module docstring)."""
         return 2 * self.macs + self.bias_adds + 2 * self.bn_elements + self.elementwise
 
-    # spelt out term by term: these run once per layer of every sweep row
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(
-            self.weights + other.weights,
-            self.bias + other.bias,
-            self.bn + other.bn,
-            self.macs + other.macs,
-            self.bias_adds + other.bias_adds,
-            self.bn_elements + other.bn_elements,
-            self.elementwise + other.elementwise,
+    # term by term (a tuple's own + would concatenate, its * repeat)
+    def __add__(self, other: "Cost") -> "Cost":  # type: ignore[override]
+        return _record(
+            Cost,
+            (
+                self.weights + other.weights,
+                self.bias + other.bias,
+                self.bn + other.bn,
+                self.macs + other.macs,
+                self.bias_adds + other.bias_adds,
+                self.bn_elements + other.bn_elements,
+                self.elementwise + other.elementwise,
+            ),
         )
 
-    def __mul__(self, times: int) -> Cost:
-        return Cost(*(getattr(self, f.name) * times for f in fields(Cost)))
+    def __mul__(self, times: int) -> "Cost":  # type: ignore[override]
+        return _record(Cost, [v * times for v in self])
 
-    __rmul__ = __mul__
+    __rmul__ = __mul__  # type: ignore[assignment]
 
     def as_dict(self) -> dict[str, int]:
         """Every term and the derived params and flops, as plain integers."""
+        weights, bias, bn, macs, bias_adds, bn_elements, elementwise = self
         return {
-            "weights": self.weights,
-            "bias": self.bias,
-            "bn": self.bn,
-            "macs": self.macs,
-            "bias_adds": self.bias_adds,
-            "bn_elements": self.bn_elements,
-            "elementwise": self.elementwise,
+            "weights": weights,
+            "bias": bias,
+            "bn": bn,
+            "macs": macs,
+            "bias_adds": bias_adds,
+            "bn_elements": bn_elements,
+            "elementwise": elementwise,
             "params": self.params,
             "flops": self.flops,
         }
 
+
+_record = tuple.__new__
 
 ZERO = Cost()
 
@@ -85,4 +91,3 @@ def total(costs: Iterable[Cost]) -> Cost:
     for c in it:
         acc = acc + c
     return acc
-

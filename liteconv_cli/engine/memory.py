@@ -60,12 +60,14 @@ def stage_traffic(stage: Stage, bytes_per_value: int) -> Traffic:
 
 def traffic(stages: Iterable[Stage], bytes_per_value: int) -> Traffic:
     """Bytes moved by stages run one after another (each intermediate written, then read)."""
-    acc = Traffic()
+    acc = None
     for s in stages:
-        acc = acc.plus(stage_traffic(s, bytes_per_value))
-    return acc
+        moved = stage_traffic(s, bytes_per_value)
+        acc = moved if acc is None else acc.plus(moved)
+    return Traffic() if acc is None else acc
 
 
 def intensity(macs: int, moved: Traffic) -> float | None:
     """Arithmetic intensity: MACs per byte moved (None when nothing moves)."""
-    return macs / moved.total if moved.total else None
+    total = moved.total
+    return macs / total if total else None

@@ -6,18 +6,18 @@ for odd K this equals torchvision's usual ``padding = dilation * (K - 1) // 2``.
 ``valid`` pads nothing. An integer pads that many pixels on each side.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from ..errors import InvalidValue
+from .records import dataclass_api
 
 Pair = tuple[int, int]
 Padding = str | int | tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
+@dataclass_api
+class Shape(NamedTuple):
     """A feature map: channels, height and width (height/width None = per output position)."""
 
     c: int
@@ -32,12 +32,14 @@ class Shape:
     @property
     def positions(self) -> int:
         """Number of spatial positions (1 when the size is not known)."""
-        return 1 if self.h is None or self.w is None else self.h * self.w
+        _, h, w = self
+        return 1 if h is None or w is None else h * w
 
     @property
     def elements(self) -> int:
         """Number of values in the map: C x H x W."""
-        return self.c * self.positions
+        c, h, w = self
+        return c if h is None or w is None else c * h * w
 
     def __str__(self) -> str:
         if self.h is None or self.w is None:
@@ -83,7 +85,18 @@ def conv_output_hw(
     hw: Pair, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair
 ) -> Pair:
     """Output (H, W) of a convolution or pooling window."""
+    try:
+        return _cached_output_hw(hw, kernel, stride, padding, dilation)
+    except TypeError:  # an unhashable argument (a list): no cache
+        return _output_hw(hw, kernel, stride, padding, dilation)
+
+
+def _output_hw(hw: Pair, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Pair:
     return (
         window_output(hw[0], kernel[0], stride[0], pad_total(padding, 0, kernel[0], dilation[0]), dilation[0]),
         window_output(hw[1], kernel[1], stride[1], pad_total(padding, 1, kernel[1], dilation[1]), dilation[1]),
     )
+
+
+# a sweep asks for the same few grids over and over (an InvalidValue is raised each time, never cached)
+_cached_output_hw = lru_cache(maxsize=4096)(_output_hw)

@@ -3,21 +3,20 @@
 Every variant maps a frozen :class:`Conv` description to a frozen :class:`Estimate`: the
 stages it runs (each a plain convolution costed by :func:`conv2d`, or a residual add) and
 their summed :class:`~liteconv_cli.engine.cost.Cost`. Composite variants are built from
-the simple ones with ``dataclasses.replace``; no formula is typed twice. The counting
-convention (what a MAC, a parameter and a FLOP are) is stated in ``cost.py``.
+the simple ones with ``_replace`` (the records' ``dataclasses.replace``, which works on them
+too); no formula is typed twice. The counting convention (what a MAC, a parameter and a FLOP
+are) is stated in ``cost.py``.
 
 Without an input size (``size=None``) every stage is costed for one output position of
 its own output map: MACs are then "per output position" and stride plays no part.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InvalidValue
-from .cost import Cost, total
+from .cost import Cost
+from .records import dataclass_api
 from .shapes import Padding, Pair, Shape, conv_output_hw
 
 if TYPE_CHECKING:
@@ -40,15 +39,7 @@ def _positive_pair(name: str, value: object) -> tuple[int, int]:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Conv:
-    """One convolution layer as torch.nn.Conv2d describes it, plus BatchNorm and variant knobs.
-
-    ``size`` is the input (H, W); None costs one output position. Defaults follow
-    torch.nn.Conv2d (bias on, stride 1, dilation 1, groups 1) except padding, which is
-    ``same`` so that a layer keeps its size at stride 1.
-    """
-
+class _ConvFields(NamedTuple):
     in_channels: int
     out_channels: int
     kernel_size: Pair = (3, 3)
@@ -62,33 +53,77 @@ class Conv:
     expansion: int = 6
     depth_multiplier: int = 1
 
-    def __post_init__(self) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "kernel_size", _positive_pair("kernel_size", self.kernel_size))
-        setattr_(self, "stride", _positive_pair("stride", self.stride))
-        setattr_(self, "dilation", _positive_pair("dilation", self.dilation))
-        if self.size is not None:
-            setattr_(self, "size", _positive_pair("size", self.size))
-        _positive("in_channels", self.in_channels)
-        _positive("out_channels", self.out_channels)
-        _positive("groups", self.groups)
-        _positive("expansion", self.expansion)
-        _positive("depth_multiplier", self.depth_multiplier)
-        p = self.padding
-        if isinstance(p, tuple):
+
+#: makes a record from a tuple of all its fields, skipping the NamedTuple's __new__ (a Python
+#: function that only fills in defaults): the hot path of a sweep makes five per row with it
+_record = tuple.__new__
+_make_conv = _ConvFields.__new__  # fills in the defaults, checks nothing
+
+
+def _pair_fast(name: str, value: Any) -> tuple[int, int]:
+    # the common cases inline; anything else goes to _positive_pair for its exact error
+    if type(value) is tuple and len(value) == 2:
+        a, b = value
+        if type(a) is int and type(b) is int and a >= 1 and b >= 1:
+            return value
+    elif type(value) is int and value >= 1:
+        return (value, value)
+    return _positive_pair(name, value)
+
+
+@dataclass_api
+class Conv(_ConvFields):
+    """One convolution layer as torch.nn.Conv2d describes it, plus BatchNorm and variant knobs.
+
+    ``size`` is the input (H, W); None costs one output position. Defaults follow
+    torch.nn.Conv2d (bias on, stride 1, dilation 1, groups 1) except padding, which is
+    ``same`` so that a layer keeps its size at stride 1. Integers stand for square pairs;
+    every value is checked (:class:`~liteconv_cli.errors.InvalidValue`). Immutable: derive a
+    layer with ``dataclasses.replace(conv, stride=2)`` (or ``conv._replace(stride=2)``).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Conv":
+        (in_channels, out_channels, kernel_size, size, stride, padding, dilation, groups, bias, batchnorm, expansion,
+         depth_multiplier) = _make_conv(cls, *args, **kwargs)
+        kernel_size = _pair_fast("kernel_size", kernel_size)
+        stride = _pair_fast("stride", stride)
+        dilation = _pair_fast("dilation", dilation)
+        if size is not None:
+            size = _pair_fast("size", size)
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups),
+                            ("expansion", expansion), ("depth_multiplier", depth_multiplier)):
+            if type(value) is not int or value < 1:  # bool is not an int here
+                raise InvalidValue(name, value, "is not a positive integer")
+        p = padding
+        if isinstance(p, str):
+            if p != "same" and p != "valid":
+                raise InvalidValue("padding", p, "is not 'same', 'valid' or a non-negative integer")
+        elif isinstance(p, tuple):
             if len(p) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p):
                 raise InvalidValue("padding", p, "is not a pair of non-negative integers")
-        elif p not in ("same", "valid") and (isinstance(p, bool) or not isinstance(p, int) or p < 0):
+        elif isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise InvalidValue("padding", p, "is not 'same', 'valid' or a non-negative integer")
-        if self.in_channels % self.groups:
-            raise InvalidValue("groups", self.groups, f"does not divide in_channels={self.in_channels}")
-        if self.out_channels % self.groups:
-            raise InvalidValue("groups", self.groups, f"does not divide out_channels={self.out_channels}")
+        if in_channels % groups:
+            raise InvalidValue("groups", groups, f"does not divide in_channels={in_channels}")
+        if out_channels % groups:
+            raise InvalidValue("groups", groups, f"does not divide out_channels={out_channels}")
+        return _record(cls, (in_channels, out_channels, kernel_size, size, stride, padding, dilation, groups, bias,
+                             batchnorm, expansion, depth_multiplier))
+
+    def _replace(self, /, **changes: Any) -> "Conv":
+        """A copy with ``changes``, checked like a new layer (a NamedTuple's own checks nothing)."""
+        values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
+        return type(self)(*values, **changes)  # a key left in changes is not a field: TypeError
+
+    __replace__ = _replace  # copy.replace (Python 3.13)
 
     @property
     def input(self) -> Shape:
         """The input feature map."""
-        return Shape(self.in_channels, *self.size) if self.size else Shape(self.in_channels)
+        size = self.size
+        return _record(Shape, (self.in_channels, None, None) if size is None else (self.in_channels, *size))
 
 
 def conv_kind(c: Conv) -> str:
@@ -102,8 +137,8 @@ def conv_kind(c: Conv) -> str:
     return "pointwise" if c.kernel_size == (1, 1) else "standard"
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+@dataclass_api
+class Stage(NamedTuple):
     """One step of a variant: a convolution (or a residual add) with its shapes and cost."""
 
     name: str
@@ -118,21 +153,24 @@ class Stage:
 
 def conv2d(c: Conv, name: str = "conv") -> Stage:
     """Cost of one torch.nn.Conv2d (+ BatchNorm when ``c.batchnorm``): the base formula."""
-    kh, kw = c.kernel_size
-    if c.size is None:
-        out = Shape(c.out_channels)
+    in_c, out_c, kernel, size, stride, padding, dilation, groups, has_bias, has_bn, _, _ = c
+    if size is None:  # one output position
+        out_h = out_w = None
+        positions = 1
     else:
-        out = Shape(c.out_channels, *conv_output_hw(c.size, c.kernel_size, c.stride, c.padding, c.dilation))
-    weights = c.out_channels * (c.in_channels // c.groups) * kh * kw
-    cost = Cost(
-        weights=weights,
-        bias=c.out_channels if c.bias else 0,
-        bn=2 * c.out_channels if c.batchnorm else 0,
-        macs=weights * out.positions,
-        bias_adds=out.elements if c.bias else 0,
-        bn_elements=out.elements if c.batchnorm else 0,
-    )
-    return Stage(name, conv_kind(c), c.input, out, cost, c.kernel_size, c.stride, c.groups)
+        out_h, out_w = conv_output_hw(size, kernel, stride, padding, dilation)
+        positions = out_h * out_w
+    elements = out_c * positions
+    weights = out_c * (in_c // groups) * kernel[0] * kernel[1]
+    bias = out_c if has_bias else 0
+    bn = 2 * out_c if has_bn else 0
+    macs = weights * positions
+    bias_adds = elements if has_bias else 0
+    bn_elements = elements if has_bn else 0
+    elementwise = 0
+    cost = _record(Cost, (weights, bias, bn, macs, bias_adds, bn_elements, elementwise))
+    out = _record(Shape, (out_c, out_h, out_w))
+    return _record(Stage, (name, conv_kind(c), c.input, out, cost, kernel, stride, groups))
 
 
 def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
@@ -142,11 +180,11 @@ def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
 
 def after(c: Conv, stage: Stage, **changes: object) -> Conv:
     """The layer ``c`` re-described to take ``stage``'s output as its input."""
-    return replace(c, in_channels=stage.output.c, size=stage.output.hw, **changes)  # type: ignore[arg-type]
+    return c._replace(in_channels=stage.output.c, size=stage.output.hw, **changes)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class Estimate:
+@dataclass_api
+class Estimate(NamedTuple):
     """What one variant costs for one layer description: its stages and their sum."""
 
     variant: str
@@ -161,7 +199,11 @@ class Estimate:
     @property
     def cost(self) -> Cost:
         """The summed cost of all stages."""
-        return total(s.cost for s in self.stages)
+        stages = self.stages
+        acc = stages[0].cost
+        for i in range(1, len(stages)):
+            acc = acc + stages[i].cost
+        return acc
 
 
 # ---------------------------------------------------------------- the variants
@@ -169,7 +211,7 @@ class Estimate:
 
 def standard(c: Conv) -> tuple[Stage, ...]:
     """Standard convolution: every output channel sees every input channel (groups = 1)."""
-    return (conv2d(c if c.groups == 1 else replace(c, groups=1), "conv"),)
+    return (conv2d(c if c.groups == 1 else c._replace(groups=1), "conv"),)
 
 
 def grouped(c: Conv) -> tuple[Stage, ...]:
@@ -179,13 +221,13 @@ def grouped(c: Conv) -> tuple[Stage, ...]:
 
 def depthwise(c: Conv) -> tuple[Stage, ...]:
     """Depthwise convolution: one KxK filter per input channel (C_out = C_in x multiplier)."""
-    dw = replace(c, out_channels=c.in_channels * c.depth_multiplier, groups=c.in_channels)
+    dw = c._replace(out_channels=c.in_channels * c.depth_multiplier, groups=c.in_channels)
     return (conv2d(dw, "depthwise"),)
 
 
 def pointwise(c: Conv) -> tuple[Stage, ...]:
     """Pointwise convolution: a 1x1 convolution that mixes channels at each position."""
-    return (conv2d(replace(c, kernel_size=(1, 1), padding=0, dilation=(1, 1), groups=1), "pointwise"),)
+    return (conv2d(c._replace(kernel_size=(1, 1), padding=0, dilation=(1, 1), groups=1), "pointwise"),)
 
 
 def separable(c: Conv) -> tuple[Stage, ...]:
@@ -197,7 +239,7 @@ def separable(c: Conv) -> tuple[Stage, ...]:
 
 def lite(c: Conv) -> tuple[Stage, ...]:
     """Lite (OSNet): pointwise 1x1 to C_out, then depthwise KxK."""
-    (pw,) = pointwise(replace(c, stride=(1, 1), depth_multiplier=1))
+    (pw,) = pointwise(c._replace(stride=(1, 1), depth_multiplier=1))
     (dw,) = depthwise(after(c, pw, out_channels=c.out_channels, depth_multiplier=1))
     return (pw, dw)
 
@@ -207,14 +249,14 @@ def inverted_residual(c: Conv) -> tuple[Stage, ...]:
     stages: list[Stage] = []
     hidden = c.in_channels * c.expansion
     if c.expansion != 1:  # torchvision omits the expansion when t = 1
-        (expand,) = pointwise(replace(c, out_channels=hidden, stride=(1, 1)))
-        stages.append(replace(expand, name="expand"))
+        (expand,) = pointwise(c._replace(out_channels=hidden, stride=(1, 1)))
+        stages.append(expand._replace(name="expand"))
         dw_in = after(c, expand, out_channels=hidden, depth_multiplier=1)
     else:
-        dw_in = replace(c, out_channels=hidden, depth_multiplier=1)
+        dw_in = c._replace(out_channels=hidden, depth_multiplier=1)
     (dw,) = depthwise(dw_in)
     (project,) = pointwise(after(c, dw, stride=(1, 1)))
-    stages += [dw, replace(project, name="project")]
+    stages += [dw, project._replace(name="project")]
     # the identity shortcut needs equal shapes: stride 1 and C_in = C_out (torchvision's rule),
     # and, with a size, a padding that keeps the size
     if c.stride == (1, 1) and c.in_channels == c.out_channels and project.output == c.input:
@@ -232,7 +274,7 @@ def _axis_padding(padding: Padding, axis: int) -> Padding:
 def spatial(c: Conv) -> tuple[Stage, ...]:
     """Spatially separable: Kx1 convolution to C_out, then 1xK convolution."""
     (kh, kw), (sh, sw), (dh, dw) = c.kernel_size, c.stride, c.dilation
-    vertical = replace(c, kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), groups=1,
+    vertical = c._replace(kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), groups=1,
                        padding=_axis_padding(c.padding, 0))
     col = conv2d(vertical, "vertical")
     horizontal = after(c, col, kernel_size=(1, kw), stride=(1, sw), dilation=(1, dw), groups=1,
@@ -248,10 +290,25 @@ def _k2(c: Conv) -> int:
     return c.kernel_size[0] * c.kernel_size[1]
 
 
-def _frac(numerator: int, denominator: int = 1) -> Fraction:
-    from fractions import Fraction  # imported on use: it costs start-up time every command would pay
+class Ratio(NamedTuple):
+    """An exact ratio of two integers: what the closed forms are written with.
 
-    return Fraction(numerator, denominator)
+    fractions.Fraction would do, but importing it costs every ``liteconv compare`` 1.5 ms;
+    :meth:`Variant.closed_form` still returns a Fraction, made from this.
+    """
+
+    numerator: int
+    denominator: int = 1
+
+    def __add__(self, other: "Ratio") -> "Ratio":  # type: ignore[override]
+        return Ratio(self.numerator * other.denominator + other.numerator * self.denominator,
+                     self.denominator * other.denominator)
+
+    def __float__(self) -> float:
+        return self.numerator / self.denominator  # correctly rounded, as float(Fraction) is
+
+
+_frac = Ratio
 
 
 class Variant(NamedTuple):
@@ -259,26 +316,40 @@ class Variant(NamedTuple):
 
     stages: Callable[[Conv], tuple[Stage, ...]]
     ratio_text: str = ""
-    ratio: Callable[[Conv], Fraction] | None = None
+    ratio: Callable[[Conv], Ratio] | None = None
 
     @property
     def help(self) -> str:
         """The first line of the function's docstring: the text users see."""
         return (self.stages.__doc__ or "").strip().splitlines()[0]
 
-    def closed_form(self, c: Conv) -> Fraction | None:
+    def closed_form(self, c: Conv) -> "Fraction | None":
         """The closed-form MACs ratio to standard where it holds exactly, else None.
 
         The closed forms assume every stage runs on the standard convolution's output grid
         (and no depth multiplier); where a stage does not (a pointwise stage before a strided
         or unpadded depthwise, say), the measured ratio is the only honest one.
         """
+        exact = self.exact_closed_form(c)
+        if exact is None:
+            return None
+        from fractions import Fraction  # imported on use: it costs start-up time
+
+        return Fraction(*exact)
+
+    def closed_form_value(self, c: Conv) -> float | None:
+        """:meth:`closed_form` as a float (what the CLI shows), without importing fractions."""
+        exact = self.exact_closed_form(c)
+        return None if exact is None else float(exact)
+
+    def exact_closed_form(self, c: Conv) -> Ratio | None:
+        """:meth:`closed_form` as a :class:`Ratio` (not reduced)."""
         if self.ratio is None or c.depth_multiplier != 1:
             return None
         probe = c
         if c.size is None:  # per position: probe the grids on a map the stride and kernel fit
             spans = zip(c.stride, c.dilation, c.kernel_size, strict=True)
-            probe = replace(c, size=tuple(2 * s * (d * (k - 1) + 1) for s, d, k in spans))
+            probe = c._replace(size=tuple(2 * s * (d * (k - 1) + 1) for s, d, k in spans))
         grid = standard(probe)[0].output.hw
         if any(s.output.hw != grid for s in self.stages(probe) if s.kind != "add"):
             return None
@@ -315,4 +386,4 @@ def evaluate(c: Conv, variant: str = "standard") -> Estimate:
         row = VARIANTS[variant]
     except KeyError:
         raise InvalidValue("variant", variant, f"is not one of {', '.join(VARIANTS)}") from None
-    return Estimate(variant, c, row.stages(c))
+    return _record(Estimate, (variant, c, row.stages(c)))
