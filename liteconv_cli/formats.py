@@ -241,8 +241,70 @@ def write_markdown(report: Report, out: TextIO, color: bool = False) -> None:
             out.write(f"\n{note}\n")
 
 
+def _plain_lines(headers: list[str], justify: list[str], rows: list[list[str]], footers: list[str] | None,
+                 room: int) -> list[str] | None:
+    """The lines rich draws for this table without colour (box HEAVY_HEAD, one space of
+    padding), or None when rich must draw it: a cell that is not printable ASCII (rich
+    measures wide characters, expands tabs, wraps lines), or a table wider than ``room``.
+    tests/test_fuzz.py checks that the two draw the same characters.
+    """
+    cells = [headers, *rows, *([footers] if footers is not None else [])]
+    if not all(cell.isascii() and cell.isprintable() for line in cells for cell in line):
+        return None
+    widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    if sum(widths) + 3 * len(widths) + 1 > room:
+        return None
+
+    def rule(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + right
+
+    def line(values: list[str], bar: str) -> str:
+        padded = (v.ljust(w) if j == "left" else v.rjust(w) for v, w, j in zip(values, widths, justify, strict=True))
+        return bar + bar.join(f" {v} " for v in padded) + bar
+
+    lines = [rule("┏", "━", "┳", "┓"), line(headers, "┃"), rule("┡", "━", "╇", "┩")]
+    lines += [line(r, "│") for r in rows]
+    if footers is not None:
+        lines += [rule("├", "─", "┼", "┤"), line(footers, "│")]
+    lines.append(rule("└", "─", "┴", "┘"))
+    return lines
+
+
+def _plain_text(text: str, room: int) -> bool:
+    """Whether rich would print ``text`` as it is (no markup, emoji or highlighting: printable, fits)."""
+    return text.isascii() and text.isprintable() and len(text) <= room
+
+
 def write_table(report: Report, out: TextIO, color: bool = False) -> None:
-    """Tables for people, drawn by rich (imported here, and only here)."""
+    """Tables for people, drawn by rich (imported here, and only here).
+
+    Without colour (output to a file or a pipe) and when every cell is printable ASCII, the
+    characters rich would draw are written directly (``_plain_lines``): a long table then
+    takes a millisecond instead of 40, and rich is not even imported.
+    """
+    plain: list[tuple[str, list[str], list[str]]] = []  # each table: title, its lines, notes
+    for table in report.tables:
+        columns = _columns(table, "human")
+        rows = [[_human(row.get(c.key), c.kind) for c in columns] for row in table.rows]
+        footers = [_human(table.totals.get(c.key), c.kind) for c in columns] if table.totals else None
+        justify = ["left" if c.kind == "text" else "right" for c in columns]
+        lines = None if color else _plain_lines([c.header for c in columns], justify, rows, footers, _WIDTH)
+        if lines is None or not _plain_text(table.title, _WIDTH) or not all(
+            _plain_text(note, len(note)) for note in table.notes
+        ):
+            return _rich_table(report, out, color)
+        plain.append((table.title, lines, list(table.notes)))
+    for i, (title, lines, notes) in enumerate(plain):
+        out.write(("\n" if i else "") + title + "\n" + "\n".join(lines) + "\n")
+        for note in notes:  # printed by rich with soft_wrap: as it is
+            out.write(note + "\n")
+
+
+#: the width rich is given for output that is not a terminal
+_WIDTH = 400
+
+
+def _rich_table(report: Report, out: TextIO, color: bool) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
@@ -251,7 +313,7 @@ def write_table(report: Report, out: TextIO, color: bool = False) -> None:
         color_system="auto" if color else None,
         no_color=not color,
         force_terminal=color or None,
-        width=None if color else 400,
+        width=None if color else _WIDTH,
         highlight=False,
         emoji=False,
         markup=False,

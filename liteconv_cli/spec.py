@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .engine.cost import MAX_DIGITS
 from .engine.network import (
     ACTIVATIONS,
     KINDS,
@@ -394,6 +395,10 @@ class _Parser:
         if tag == _STR:
             return node.value
         if tag == _INT:
+            # (past 4,300 digits Python refuses to read an int, and past MAX_DIGITS the counts
+            # could not be printed)
+            if len(node.value) > MAX_DIGITS:
+                raise self.error(node, f"{key}: a number longer than {MAX_DIGITS} digits", layer)
             try:
                 return int(node.value)
             except ValueError:
@@ -516,7 +521,7 @@ class _Parser:
             raise self.error(node, f"missing 'kind' (one of {', '.join(KINDS)})", label)
         knode, vnode = keys["kind"]
         kind = self.value(vnode, "kind", label)
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:  # a list is no kind (and no dict key)
             raise self.error(knode, f"kind={_show(kind)} is not a layer kind{_suggest(str(kind), list(KINDS))}; "
                              f"kinds: {', '.join(KINDS)}", label)
         name = None

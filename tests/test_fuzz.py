@@ -15,14 +15,14 @@ from fractions import Fraction
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from liteconv_cli import LiteconvError, SpecError, parse_spec, walk
 from liteconv_cli.cli import cli
 from liteconv_cli.formats import Column, Report, Table, _machine, write_csv
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -148,6 +148,7 @@ def _check_spec_text(text: str | bytes) -> None:
 
 @FUZZ
 @given(specs())
+@example(doc={"input": [3, 32, 32], "layers": [{"kind": []}]})  # found by this test: was a TypeError
 def test_spec_shaped_documents_load_or_fail_cleanly(doc):
     _check_spec_text(yaml.safe_dump(doc, sort_keys=False))
 
@@ -226,3 +227,65 @@ def test_csv_keeps_integers_raw(values):
 def test_float_cells_match_six_significant_digits():
     for v in (0.1, 1 / 3, 1e-300, 1e300, math.inf, -math.inf, math.nan, -0.0, 123456789.0, Fraction(1, 3)):
         assert _machine(v) == f"{float(v):.6g}"
+
+
+# ------------------------------------------------------------------ table: given widths = rich's own
+
+
+def _rich_reference(report: Report) -> str:
+    """write_table as it was before it gave rich the column widths: rich measures every cell."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from liteconv_cli.formats import _columns, _human
+
+    out = io.StringIO()
+    console = Console(file=out, color_system=None, no_color=True, width=400, highlight=False, emoji=False,
+                      markup=False)
+    for i, table in enumerate(report.tables):
+        if i:
+            console.print()
+        columns = _columns(table, "human")
+        console.print(table.title)
+        rt = RichTable(show_footer=table.totals is not None)
+        for c in columns:
+            footer = _human(table.totals.get(c.key), c.kind) if table.totals else ""
+            rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer)
+        for row in table.rows:
+            rt.add_row(*(_human(row.get(c.key), c.kind) for c in columns), style=row.get("_style"))
+        console.print(rt)
+        for note in table.notes:
+            console.print(note, soft_wrap=True)
+    return out.getvalue()
+
+
+TEXT_CELLS = st.one_of(
+    st.text(max_size=12), st.sampled_from(["", " ", "a\tb", "a\nb", "\u4e2d\u6587", "\U0001f600", "x" * 150]),
+)
+
+
+BY_KIND = {"text": st.one_of(TEXT_CELLS, st.none()), "int": st.one_of(st.integers(), st.none()),
+           "ratio": st.one_of(st.floats(allow_nan=False), st.fractions(), st.none())}
+
+
+@st.composite
+def tables(draw) -> tuple[list[str], list[list[object]], bool]:
+    kinds = draw(st.lists(st.sampled_from(sorted(BY_KIND)), min_size=1, max_size=5))
+    rows = draw(st.lists(st.tuples(*(BY_KIND[k] for k in kinds)).map(list), max_size=8))
+    return kinds, rows, draw(st.booleans())
+
+
+@FUZZ
+@given(tables())
+def test_table_with_given_widths_is_the_table_rich_measures(spec):
+    kinds, rows, with_totals = spec
+    keys = [f"c{i}" for i in range(len(kinds))]
+    columns = [Column(k, f"h{k}", kind) for k, kind in zip(keys, kinds, strict=True)]
+    dict_rows = [dict(zip(keys, r, strict=True)) for r in rows]
+    totals = dict(zip(keys, rows[0], strict=True)) if with_totals and rows else None
+    report = Report([Table("t", "a title", columns, dict_rows, totals=totals, notes=["a note"])])
+    out = io.StringIO()
+    from liteconv_cli.formats import write_table
+
+    write_table(report, out, False)
+    assert out.getvalue() == _rich_reference(report)

@@ -59,7 +59,8 @@ def assert_error(result: tuple[int, str, str, float, float], code: int, message:
 
 def bomb(levels: int = 9, fan: int = 10) -> str:
     """An alias bomb ("billion laughs") of layers: fan**levels identity layers from a few lines."""
-    lines = ["input: [3, 8, 8]", "layers:", "  - &a0 {kind: block, layers: [" + ", ".join(["{kind: identity}"] * fan) + "]}"]
+    first = "  - &a0 {kind: block, layers: [" + ", ".join(["{kind: identity}"] * fan) + "]}"
+    lines = ["input: [3, 8, 8]", "layers:", first]
     for i in range(1, levels):
         lines.append(f"  - &a{i} {{kind: block, layers: [" + ", ".join([f"*a{i - 1}"] * fan) + "]}")
     return "\n".join(lines) + "\n"
@@ -67,7 +68,7 @@ def bomb(levels: int = 9, fan: int = 10) -> str:
 
 def laughs() -> str:
     """The classic billion laughs: nested lists of aliases, used as a value."""
-    lines = ["layers:", "  - kind: block", "    layers: []", "    name: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = ["layers:", "  - kind: block", "    layers: []", "    name: &l0 [" + ", ".join(["lol"] * 9) + "]"]
     for i in range(1, 9):
         lines.append(f"  - {{kind: identity, name: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]}")
     lines.append("input: *l8")
@@ -251,3 +252,34 @@ def test_output_into_a_missing_folder_is_one_error_line(tmp_path):
                                       cwd=tmp_path)
     assert (status, out) == (1, "")
     assert err == "Error: cannot write nowhere/out.csv: No such file or directory\n"
+
+
+# ------------------------------------------------------------------ numbers too long to print
+
+# Python refuses to print an int of over 4,300 digits (and to read one): liteconv takes numbers
+# of at most 100 digits (liteconv_cli.engine.cost.MAX_DIGITS), so no count it makes is too long
+
+
+def test_a_3000_digit_channel_count_in_compare(tmp_path):
+    assert_error(liteconv("compare", "--cin", "1" + "0" * 3000, "--cout", "8", cwd=tmp_path), 2,
+                 f"Error: Invalid value for '--cin': '1{'0' * 3000}' is not an integer, a range A:B[:STEP] or a list")
+
+
+def test_a_200_digit_height_in_compare(tmp_path):
+    assert_error(liteconv("compare", "--cin", "8", "--cout", "8", "-H", "9" * 200, cwd=tmp_path), 2,
+                 "Error: Invalid value for '-H' / '--height': '99999999999999999999'... has more than 100 digits")
+
+
+def test_a_5000_digit_channel_count_in_a_spec(tmp_path):
+    (tmp_path / "big.yaml").write_text("input: [3, 8, 8]\nlayers: [{kind: conv, out: 1" + "0" * 5000 + "}]\n")
+    assert_error(liteconv("network", "big.yaml", cwd=tmp_path), 1,
+                 "Error: big.yaml:2: layer 1 'conv1': out: a number longer than 100 digits")
+
+
+def test_100_digit_channel_counts_are_exact(tmp_path):
+    c = 10**99
+    status, out, err, elapsed, peak = liteconv("compare", "--cin", str(c), "--cout", str(c), "-k", "7",
+                                               "--size", str(c), "-v", "standard", "--format", "csv", cwd=tmp_path)
+    assert (status, err) == (0, "") and elapsed < TIMEOUT_S
+    row = dict(zip(*[line.split(",") for line in out.splitlines()], strict=True))
+    assert int(row["macs"]) == c * c * 49 * c * c

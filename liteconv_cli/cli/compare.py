@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 import click
@@ -20,7 +19,7 @@ from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
 from ..formats import Column, Report, Table
 from . import emit, output_options
-from .params import INTS, PADDING, PAIRS
+from .params import INTS, PADDING, PAIRS, POSITIVE
 
 #: engine field -> the option a user typed, so an engine error names the option
 OPTION_OF = {
@@ -105,7 +104,8 @@ def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[st
     """Add the memory columns of ``stages`` to ``row``."""
     moved = traffic(stages, bytes_per_value)
     row["param_bytes"] = moved.param_bytes
-    row["activation_bytes"] = stages[-1].output.elements * bytes_per_value
+    # what the last stage writes (with one stage, what the traffic counted as its output)
+    row["activation_bytes"] = moved.output_bytes if len(stages) == 1 else stages[-1].output.elements * bytes_per_value
     row["traffic_bytes"] = moved.total
     row["intensity"] = intensity(macs, moved)
     return row
@@ -113,17 +113,17 @@ def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[st
 
 def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, human: bool = True
          ) -> dict[str, object]:
-    cost = e.cost
-    row = _cells(e.variant, "", e.output, cost, human)
-    if e is std:  # the ratios of the standard convolution to itself
-        row["params_ratio"] = row["params"] / row["params"]
-        row["macs_ratio"] = cost.macs / cost.macs
+    stages = e.stages
+    cost = stages[0].cost if len(stages) == 1 else e.cost
+    row = _cells(e.variant, "", stages[-1].output, cost, human)
+    if e is std:  # the standard convolution against itself (params and MACs are never 0)
+        row["params_ratio"] = row["macs_ratio"] = 1.0
     else:
         std_cost = std.cost
         row["params_ratio"] = row["params"] / std_cost.params
         row["macs_ratio"] = cost.macs / std_cost.macs
     if bytes_per_value:
-        _memory(e.stages, cost.macs, bytes_per_value, row)
+        _memory(stages, cost.macs, bytes_per_value, row)
     if detail:
         v = VARIANTS[e.variant]
         closed = v.closed_form_value(e.layer)
@@ -178,8 +178,8 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @click.option("--cout", type=INTS, required=True, help="Output channels C_out (or a list/range).")
 @click.option("-k", "--kernel", type=PAIRS, default="3", show_default=True, help="Kernel size K, or KhxKw (1x7).")
 @click.option("--size", type=PAIRS, help="Input feature map N (square) or HxW: MACs become totals for that map.")
-@click.option("-H", "--height", type=click.IntRange(min=1), help="Input height (with -W; -W defaults to -H).")
-@click.option("-W", "--width", type=click.IntRange(min=1), help="Input width.")
+@click.option("-H", "--height", type=POSITIVE, help="Input height (with -W; -W defaults to -H).")
+@click.option("-W", "--width", type=POSITIVE, help="Input width.")
 @click.option("-s", "--stride", type=PAIRS, default="1", show_default=True, help="Stride S or SHxSW.")
 @click.option(
     "-p", "--padding", type=PADDING, default="same", show_default=True,
@@ -190,7 +190,7 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
               help="Groups G for the grouped variant (shown when G > 1).")
 @click.option("-t", "--expansion", type=INTS, default="6", show_default=True,
               help="Expansion factor t of the inverted residual.")
-@click.option("--depth-multiplier", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--depth-multiplier", type=POSITIVE, default=1, show_default=True,
               help="Depthwise channel multiplier (depthwise variant).")
 @click.option("--bias/--no-bias", default=True, show_default=True,
               help="Bias on every convolution (torch default: on).")
@@ -252,13 +252,23 @@ def compare(
     size_label = {sz: f"{sz[0]}x{sz[1]}" if sz else "" for sz in sizes}
     stride_label = {st: _hw(st) for st in stride}
 
+    # every combination, in itertools.product's order; C_in and C_out are iterated, not copied
+    # (a range of a million channel counts stays a range object), the other values are few
+    inner = [tuple(values) for values in (kernel, sizes, stride, groups, expansion)]
+
+    def configurations() -> Iterator[tuple[Any, ...]]:
+        for ci in cin:
+            for co in cout:
+                for k, sz, st, g, t in itertools.product(*inner):
+                    yield ci, co, k, sz, st, g, t
+
     def rows() -> Iterator[dict[str, object]]:
         for d in dilations:
-            for ci, co, k, sz, st, g, t in itertools.product(*grid):
+            for ci, co, k, sz, st, g, t in configurations():
                 # every value and combination was checked above (click's types and _check_grid), so the
                 # layer is made without checking it again: Conv._make is the NamedTuple's unchecked constructor
                 layer = Conv._make((ci, co, k, sz, st, padding, d, g, bias, batchnorm, t, depth_multiplier))
-                std = evaluate(layer if g == 1 else replace(layer, groups=1), "standard")
+                std = evaluate(layer if g == 1 else layer._replace(groups=1), "standard")
                 config = {"cin": ci, "cout": co, "kernel": kernel_label[k], "size": size_label[sz],
                           "stride": stride_label[st], "groups": g, "expansion": t} if sweep else {}
                 for name in names:
@@ -299,7 +309,7 @@ def compare(
         "+ 1 per residual add. Ratios are to the standard convolution; 'closed form' is the papers' MACs ratio, "
         "shown where it holds exactly.",
     ]
-    meta = {
+    meta = {} if fmt != "json" else {  # only json writes it (and a sweep's lists can be long)
         "command": "compare",
         "layer": {
             "in_channels": list(cin) if sweep else cin[0], "out_channels": list(cout) if sweep else cout[0],

@@ -6,12 +6,22 @@ A value list is written ``64``, ``3x5`` (height x width), ``1,3,5`` or ``32:512:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from ..engine.cost import MAX_DIGITS
+
 #: most values one range may expand to (a typo like 1:10**12 is an error, not a hang)
 MAX_RANGE_VALUES = 10_000_000
+
+
+def _int(text: str) -> int:
+    """int(text), refusing more than MAX_DIGITS digits (ValueError, as int() does for junk)."""
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        raise ValueError(text)
+    return int(text)
 
 
 class ValuesType(click.ParamType):
@@ -22,11 +32,11 @@ class ValuesType(click.ParamType):
         self.minimum = minimum
         self.name = "N|HxW|A:B[:STEP]|LIST" if pairs else "N|A:B[:STEP]|LIST"
 
-    def _ints(self, item: str, value: str, param: Any, ctx: Any) -> list[int]:
+    def _ints(self, item: str, value: str, param: Any, ctx: Any) -> Sequence[int]:
         if ":" in item:
             parts = item.split(":")
             try:
-                nums = [int(p) for p in parts]
+                nums = [_int(p) for p in parts]
             except ValueError:
                 self.fail(f"{value!r}: {item!r} is not a range A:B or A:B:STEP of integers", param, ctx)
             if len(nums) not in (2, 3):
@@ -38,10 +48,10 @@ class ValuesType(click.ParamType):
                 self.fail(f"{value!r}: the range {item!r} is empty (stop < start)", param, ctx)
             if (stop - start) // step + 1 > MAX_RANGE_VALUES:
                 self.fail(f"{value!r}: the range {item!r} has over {MAX_RANGE_VALUES:,} values", param, ctx)
-            out = list(range(start, stop + 1, step))
+            out: Sequence[int] = range(start, stop + 1, step)
         else:
             try:
-                out = [int(item)]
+                out = [_int(item)]
             except ValueError:
                 self.fail(f"{value!r} is not an integer, a range A:B[:STEP] or a list", param, ctx)
         if out[0] < self.minimum:
@@ -49,11 +59,13 @@ class ValuesType(click.ParamType):
         return out
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
+        if isinstance(value, tuple | range):
             return value
         text = str(value).strip().lower().replace(" ", "")
         if not text or any(not item for item in text.split(",")):
             self.fail(f"{value!r} is empty or has an empty item", param, ctx)
+        if not self.pairs and "," not in text and ":" in text:
+            return self._ints(text, str(value), param, ctx)  # one range: a range object, never a list
         values: list[Any] = []
         for item in text.split(","):
             if self.pairs and "x" in item:
@@ -82,7 +94,7 @@ class PaddingType(click.ParamType):
         if text in ("same", "valid"):
             return text
         try:
-            nums = [int(p) for p in text.split("x")]
+            nums = [_int(p) for p in text.split("x")]
         except ValueError:
             self.fail(f"{value!r} is not 'same', 'valid', an integer or HxW", param, ctx)
         if len(nums) not in (1, 2) or any(n < 0 for n in nums):
@@ -90,6 +102,19 @@ class PaddingType(click.ParamType):
         return nums[0] if len(nums) == 1 else (nums[0], nums[1])
 
 
+class PositiveInt(click.IntRange):
+    """click.IntRange(min=1), refusing more than MAX_DIGITS digits."""
+
+    def __init__(self) -> None:
+        super().__init__(min=1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and len(value.strip().lstrip("+-")) > MAX_DIGITS:
+            self.fail(f"{value[:20]!r}... has more than {MAX_DIGITS} digits", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 INTS = ValuesType()
+POSITIVE = PositiveInt()
 PAIRS = ValuesType(pairs=True)
 PADDING = PaddingType()

@@ -20,6 +20,10 @@ from typing import NamedTuple
 
 from .records import dataclass_api
 
+#: the most digits a number given to liteconv (a channel count, a size, ...) may have: the
+#: products of a few stay far below the 4,300 digits Python will print of an int
+MAX_DIGITS = 100
+
 
 @dataclass_api
 class Cost(NamedTuple):

@@ -9,11 +9,13 @@ depthwise layer has few MACs and a poor intensity, so it is bound by memory, not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..errors import InvalidValue
 from .variants import Stage
+
+_record = tuple.__new__  # a Traffic from all its fields, without the NamedTuple's __new__ (hot path)
 
 #: bytes per value of each supported data type
 DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
@@ -51,15 +53,17 @@ class Traffic(NamedTuple):
 def stage_traffic(stage: Stage, bytes_per_value: int) -> Traffic:
     """Bytes one stage moves: input (twice for a residual add), parameters, output."""
     reads = 2 if stage.kind == "add" else 1
-    return Traffic(
+    return _record(Traffic, (
         reads * stage.input.elements * bytes_per_value,
         stage.cost.params * bytes_per_value,
         stage.output.elements * bytes_per_value,
-    )
+    ))
 
 
-def traffic(stages: Iterable[Stage], bytes_per_value: int) -> Traffic:
+def traffic(stages: Sequence[Stage], bytes_per_value: int) -> Traffic:
     """Bytes moved by stages run one after another (each intermediate written, then read)."""
+    if len(stages) == 1:  # (a sweep's usual case: no sum to make)
+        return stage_traffic(stages[0], bytes_per_value)
     acc = None
     for s in stages:
         moved = stage_traffic(s, bytes_per_value)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..errors import InvalidValue
 from .cost import Cost
 from .records import dataclass_api
-from .shapes import Padding, Pair, Shape, conv_output_hw
+from .shapes import Padding, Pair, Shape
+from .shapes import _cached_output_hw as _output_hw  # a Conv's fields are hashable: no fallback needed
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -158,7 +159,7 @@ def conv2d(c: Conv, name: str = "conv") -> Stage:
         out_h = out_w = None
         positions = 1
     else:
-        out_h, out_w = conv_output_hw(size, kernel, stride, padding, dilation)
+        out_h, out_w = _output_hw(size, kernel, stride, padding, dilation)
         positions = out_h * out_w
     elements = out_c * positions
     weights = out_c * (in_c // groups) * kernel[0] * kernel[1]
