@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
-from typing import NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 Row = Mapping[str, object]
 
@@ -151,7 +151,7 @@ class _CsvPlan(NamedTuple):
     convert: list[tuple[int, Callable[[object], object]]]  # (position, to a field) of every cell but numbers
 
 
-def _csv_plan(types: tuple[type, ...], text_field: Callable[[object], object]) -> _CsvPlan:
+def _csv_plan(types: tuple[type, ...], text_field: Callable[[Any], object]) -> _CsvPlan:
     fields: list[str] = []
     convert: list[tuple[int, Callable[[object], object]]] = []
     for i, kind in enumerate(types):
@@ -178,7 +178,7 @@ def write_csv(report: Report, out: TextIO, color: bool = False) -> None:
     # The hot loop of a streamed sweep. A row is written as one %-format, planned once for each
     # combination of cell types (a sweep has one or two): integers and floats are formatted by
     # it, every other cell is converted first, text once per distinct value. The line is exactly
-    # what csv.writer would write from _machine's cells (tests/test_formats.py checks it), in
+    # what csv.writer would write from _machine's cells (tests/test_fuzz.py checks it), in
     # half the time.
     out.write(",".join(map(_quote, keys)) + "\n")
     cells = itemgetter(*keys)
@@ -216,9 +216,14 @@ def write_json(report: Report, out: TextIO, color: bool = False) -> None:
     for i, table in enumerate(report.tables):
         out.write(("" if i == 0 else ", ") + json.dumps(table.name) + ': {"title": ' + json.dumps(table.title))
         out.write(', "rows": [')
+        batch: list[str] = []
         for j, row in enumerate(table.rows):
             cells = {k: v for k, v in row.items() if not k.startswith("_")}
-            out.write(("\n  " if j == 0 else ",\n  ") + json.dumps(_json_value(cells)))
+            batch.append(("\n  " if j == 0 else ",\n  ") + json.dumps(_json_value(cells)))
+            if len(batch) == _BATCH:
+                out.write("".join(batch))
+                batch.clear()
+        out.write("".join(batch))
         out.write('], "totals": ' + json.dumps(_json_value(dict(table.totals)) if table.totals else None))
         out.write(', "notes": ' + json.dumps(list(table.notes)) + "}")
     out.write("}}\n")
@@ -300,11 +305,9 @@ def write_table(report: Report, out: TextIO, color: bool = False) -> None:
             out.write(note + "\n")
 
 
-#: the width rich is given for output that is not a terminal
-_WIDTH = 400
-
-
 def _rich_table(report: Report, out: TextIO, color: bool) -> None:
+    """Tables drawn by rich (imported here, and only here)."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table as RichTable
 
@@ -323,15 +326,29 @@ def _rich_table(report: Report, out: TextIO, color: bool) -> None:
             console.print()
         columns = _columns(table, "human")
         console.print(table.title)
+        rows = [([_human(row.get(c.key), c.kind) for c in columns], row.get("_style")) for row in table.rows]
+        footers = [_human(table.totals.get(c.key), c.kind) if table.totals else "" for c in columns]
+        # Each column's width, measured once here: rich would measure every cell again. Given
+        # only when the table fits, so that a narrow terminal still gets rich's wrapping.
+        widths: list[int | None] = [
+            max(cell_len(c.header), cell_len(f), *(cell_len(r[j]) for r, _ in rows))
+            for j, (c, f) in enumerate(zip(columns, footers, strict=True))
+        ]
+        printable = all(cell.isprintable() for r, _ in rows for cell in r) and all(f.isprintable() for f in footers)
+        if not printable or sum(widths) + 3 * len(widths) + 1 > console.width:  # type: ignore[arg-type]
+            widths = [None] * len(columns)  # control characters, wrapping: rich's own measure
         rt = RichTable(show_footer=table.totals is not None)
-        for c in columns:
-            footer = _human(table.totals.get(c.key), c.kind) if table.totals else ""
-            rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer)
-        for row in table.rows:
-            rt.add_row(*(_human(row.get(c.key), c.kind) for c in columns), style=row.get("_style"))  # type: ignore[arg-type]
+        for c, footer, width in zip(columns, footers, widths, strict=True):
+            rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer, width=width)
+        for cells, style in rows:
+            rt.add_row(*cells, style=style)  # type: ignore[arg-type]
         console.print(rt)
         for note in table.notes:
             console.print(note, soft_wrap=True)
+
+
+#: the width rich is given for output that is not a terminal
+_WIDTH = 400
 
 
 Writer = Callable[[Report, TextIO, bool], None]

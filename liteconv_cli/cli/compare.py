@@ -120,7 +120,7 @@ def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, 
         row["params_ratio"] = row["macs_ratio"] = 1.0
     else:
         std_cost = std.cost
-        row["params_ratio"] = row["params"] / std_cost.params
+        row["params_ratio"] = cost.params / std_cost.params
         row["macs_ratio"] = cost.macs / std_cost.macs
     if bytes_per_value:
         _memory(stages, cost.macs, bytes_per_value, row)
@@ -299,7 +299,7 @@ def compare(
             f"{cin[0]} -> {cout[0]} channels, kernel {kh}x{kw}, stride {_hw(stride[0])}, padding {pad}"
             f"{'' if dilation[0] == (1, 1) else f', dilation {_hw(dilation[0])}'}, {'bias' if bias else 'no bias'}, "
             f"{'BatchNorm' if batchnorm else 'no BatchNorm'}, "
-            + (f"input {sizes[0][0]}x{sizes[0][1]}" if sizes[0] else "per output position")  # type: ignore[index]
+            + (f"input {sizes[0][0]}x{sizes[0][1]}" if sizes[0] else "per output position")
         )
     notes = [
         f"MACs and FLOPs are totals for the input map; bytes moved = input + parameters + output, as {dtype}."

@@ -65,7 +65,8 @@ class Cost(NamedTuple):
     def __mul__(self, times: int) -> "Cost":  # type: ignore[override]
         return _record(Cost, [v * times for v in self])
 
-    __rmul__ = __mul__  # type: ignore[assignment]
+    def __rmul__(self, times: int) -> "Cost":  # type: ignore[override]
+        return self.__mul__(times)
 
     def as_dict(self) -> dict[str, int]:
         """Every term and the derived params and flops, as plain integers."""

@@ -22,7 +22,6 @@ layer's file, line, position and name.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from ..errors import InvalidValue, SpecError
@@ -728,7 +727,7 @@ def _lite(w: _Walker, L: Lite, shape: Shape, path: tuple[int, ...], name: str) -
     _check_act(L.activation)
     c = w.conv(L, shape, w.channels(L.out, L.scale))
     # variants.lite with OSNet's detail: the 1x1 has neither BatchNorm nor activation
-    (pw,) = pointwise(replace(c, stride=(1, 1), batchnorm=False))
+    (pw,) = pointwise(c._replace(stride=(1, 1), batchnorm=False))
     (dw,) = depthwise(after(c, pw, out_channels=pw.output.c))
     w.stage(pw, L, path, f"{name}.pointwise")
     return w.stage(dw, L, path, f"{name}.depthwise", L.activation)
@@ -776,7 +775,7 @@ def _bottleneck(w: _Walker, L: Bottleneck, shape: Shape, path: tuple[int, ...], 
     _check_act(L.activation)
     mid, out = w.channels(L.mid, L.scale, "mid"), w.channels(L.out, L.scale)
     base = w.conv(L, shape, mid)
-    (c1,) = pointwise(replace(base, stride=(1, 1)))
+    (c1,) = pointwise(base._replace(stride=(1, 1)))
     w.stage(c1, L, path, f"{name}.conv1", L.activation)
     c2 = conv2d(after(base, c1, groups=L.groups), "conv2")
     w.stage(c2, L, path, f"{name}.conv2", L.activation)
@@ -790,7 +789,7 @@ def _fc(w: _Walker, L: FC, shape: Shape, path: tuple[int, ...], name: str) -> Sh
     # a fully connected layer is a 1x1 convolution of the flattened input on a 1x1 map
     c = Conv(shape.elements, w.channels(L.out, L.scale), (1, 1), size=(1, 1), padding=0, bias=L.bias)
     st = conv2d(c, name)
-    return w.stage(replace(st, input=shape), L, path, name, L.activation, category="fc", op="fc")
+    return w.stage(st._replace(input=shape), L, path, name, L.activation, category="fc", op="fc")
 
 
 def _pool(w: _Walker, L: Pool, shape: Shape, path: tuple[int, ...], name: str) -> Shape:

@@ -181,7 +181,7 @@ def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
 
 def after(c: Conv, stage: Stage, **changes: object) -> Conv:
     """The layer ``c`` re-described to take ``stage``'s output as its input."""
-    return c._replace(in_channels=stage.output.c, size=stage.output.hw, **changes)  # type: ignore[arg-type]
+    return c._replace(in_channels=stage.output.c, size=stage.output.hw, **changes)
 
 
 @dataclass_api
