@@ -45,6 +45,21 @@ class Report(NamedTuple):
     meta: Mapping[str, object] = {}
 
 
+def cost_columns(flops: str = "both") -> list[Column]:
+    """Columns for every term of a Cost (keys of ``Cost.as_dict``): people see params and MACs."""
+    return [
+        Column("weights", "weights", show="machine"),
+        Column("bias", "bias", show="machine"),
+        Column("bn", "bn", show="machine"),
+        Column("params", "params"),
+        Column("macs", "MACs"),
+        Column("bias_adds", "bias_adds", show="machine"),
+        Column("bn_elements", "bn_elements", show="machine"),
+        Column("elementwise", "elementwise", show="machine"),
+        Column("flops", "FLOPs", show=flops),
+    ]
+
+
 def _columns(table: Table, audience: str) -> list[Column]:
     return [c for c in table.columns if c.show in ("both", audience)]
 

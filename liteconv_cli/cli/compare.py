@@ -17,7 +17,7 @@ from ..engine import VARIANTS, Conv, Estimate, evaluate
 from ..engine.memory import dtype_bytes, intensity, traffic
 from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
-from ..formats import Column, Report, Table
+from ..formats import Column, Report, Table, cost_columns
 from . import emit, output_options
 from .params import INTS, PADDING, PAIRS, POSITIVE
 
@@ -54,15 +54,7 @@ COLUMNS = [
     Column("out_c", "out_c", show="machine"),
     Column("out_h", "out_h", show="machine"),
     Column("out_w", "out_w", show="machine"),
-    Column("weights", "weights", show="machine"),
-    Column("bias", "bias", show="machine"),
-    Column("bn", "bn", show="machine"),
-    Column("params", "params"),
-    Column("macs", "MACs"),
-    Column("bias_adds", "bias_adds", show="machine"),
-    Column("bn_elements", "bn_elements", show="machine"),
-    Column("elementwise", "elementwise", show="machine"),
-    Column("flops", "FLOPs"),
+    *cost_columns(),
     Column("params_ratio", "params / std", "ratio"),
     Column("macs_ratio", "MACs / std", "ratio"),
     Column("closed_form", "closed_form", "ratio", show="machine"),

@@ -17,7 +17,7 @@ import click
 
 from ..engine.network import KINDS, NetworkCost, walk
 from ..errors import LiteconvError
-from ..formats import Column, Report, Table
+from ..formats import Column, Report, Table, cost_columns
 from . import emit, open_output, output_options
 
 if TYPE_CHECKING:
@@ -44,15 +44,7 @@ LAYER_COLUMNS = [
     Column("stride", "stride", "text", show="machine"),
     Column("groups", "groups", show="machine"),
     Column("activation", "activation", "text", show="machine"),
-    Column("weights", "weights", show="machine"),
-    Column("bias", "bias", show="machine"),
-    Column("bn", "bn", show="machine"),
-    Column("params", "params"),
-    Column("macs", "MACs"),
-    Column("bias_adds", "bias_adds", show="machine"),
-    Column("bn_elements", "bn_elements", show="machine"),
-    Column("elementwise", "elementwise", show="machine"),
-    Column("flops", "FLOPs", show="machine"),
+    *cost_columns(flops="machine"),
     Column("macs_share", "MACs %", "percent"),
 ]
 
