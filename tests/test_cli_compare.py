@@ -165,3 +165,10 @@ def test_version_and_help(run):
     assert sub.exit_code == 0 and "Examples:" in sub.stdout
     for name, variant in VARIANTS.items():  # the help lists every variant with its docstring line
         assert name in sub.stdout and variant.help[:40] in sub.stdout.replace("\n", " ")
+
+
+def test_a_groups_sweep_shows_grouped_rows_only_where_g_is_above_one(run):
+    r = run("compare", "--cin", "64", "--cout", "64", "-g", "1,2", "--no-bias", "--format", "csv")
+    assert r.exit_code == 0 and r.stderr == ""
+    grouped = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["variant"] == "grouped"]
+    assert [(row["groups"], int(row["params"])) for row in grouped] == [("2", 64 * (64 // 2) * 3 * 3)]

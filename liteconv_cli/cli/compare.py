@@ -216,7 +216,7 @@ def compare(
     if size is None and (height or width):
         sizes = [(height or width, width or height)]  # type: ignore[list-item]
     names = list(variants) or [n for n in VARIANTS if n != "grouped" or max(groups) > 1]
-    if "grouped" in names and min(groups) == 1:
+    if "grouped" in names and max(groups) == 1:
         raise click.BadParameter("the grouped variant needs --groups G with G > 1", param_hint="'--variant'")
     dilations = dilation
     grid = (cin, cout, kernel, sizes, stride, groups, expansion)
