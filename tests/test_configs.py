@@ -117,11 +117,40 @@ def evaluate(name: str) -> NetworkCost:
     return walk(load_spec(str(CONFIGS / name)))
 
 
+# Specs written from docs/spec.md alone (a check that the docs suffice), against torchvision's
+# published figures: num_params exactly, and "GFLOPS" (conv + FC MACs) to the digits printed in
+# the torchvision model docs' tables.
+PUBLISHED: dict[str, tuple[int, float]] = {
+    "resnet18.yaml": (11_689_512, 1.81),
+    "squeezenet1_1.yaml": (1_235_496, 0.35),
+    "shufflenet_v2_x1_0.yaml": (2_278_604, 0.14),
+}
+
+
 def test_every_shipped_config_has_figures():
     names = set(shipped())
     assert names, f"no specs found in {CONFIGS}"
-    assert names - set(EXPECTED) - ILLUSTRATIONS == set(), "a new config needs figures in EXPECTED"
-    assert set(EXPECTED) | ILLUSTRATIONS <= names, "a config listed here is missing from configs/"
+    known = set(EXPECTED) | set(PUBLISHED) | ILLUSTRATIONS
+    assert names - known == set(), "a new config needs figures in EXPECTED or PUBLISHED"
+    assert known <= names, "a config listed here is missing from configs/"
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_specs_written_from_the_docs_match_torchvision(name):
+    params, gflops = PUBLISHED[name]
+    result = evaluate(name)
+    assert result.total.params == params
+    assert round(result.total.macs / 1e9, 2) == gflops
+    assert str(result.output) == "1000x1x1"
+
+
+def test_resnet18_macs_by_hand():
+    # conv + FC by hand: stem 7x7/2 3->64 at 112x112; layer1: four 3x3 64->64 at 56x56; layers 2-4
+    # each: 3x3/2 + 3x3 + 1x1/2 projection + two 3x3 (the same count at every stage); FC 512 -> 1000
+    stem = 64 * 112 * 112 * 3 * 7 * 7
+    layer1 = 4 * 64 * 64 * 9 * 56 * 56
+    stage = 64 * 128 * 9 * 28 * 28 + 3 * 128 * 128 * 9 * 28 * 28 + 64 * 128 * 28 * 28
+    assert evaluate("resnet18.yaml").total.macs == stem + layer1 + 3 * stage + 512 * 1000 == 1_814_073_344
 
 
 # ---------------------------------------------------------------- totals, through the library
