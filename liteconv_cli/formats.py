@@ -329,7 +329,7 @@ def _rich_table(report: Report, out: TextIO, color: bool) -> None:
     console = Console(
         file=out,
         color_system="auto" if color else None,
-        no_color=not color,
+        no_color=None if color else True,  # None: rich honours NO_COLOR
         force_terminal=color or None,
         width=None if color else _WIDTH,
         highlight=False,

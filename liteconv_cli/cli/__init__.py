@@ -188,5 +188,6 @@ def emit(report: Any, fmt: str, output: str) -> None:
     from ..formats import WRITERS
 
     with open_output(output) as out:
-        color = fmt == "table" and out is sys.stdout and out.isatty() and not os.environ.get("NO_COLOR")
+        # a terminal: rich draws at its width, in colour unless NO_COLOR is set (rich reads it)
+        color = fmt == "table" and out is sys.stdout and out.isatty()
         WRITERS[fmt](report, out, color)

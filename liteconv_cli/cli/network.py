@@ -8,7 +8,6 @@ the others are still shown (exit status 1 if any failed). ``--memory``, ``--conv
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -379,7 +378,7 @@ def draw_chart(result: NetworkCost, out: Any, color: bool) -> None:
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    console = Console(file=out, color_system="auto" if color else None, no_color=not color,
+    console = Console(file=out, color_system="auto" if color else None, no_color=None if color else True,
                       force_terminal=color or None, width=None if color else 400, highlight=False, emoji=False,
                       markup=False)
     rows = chart_rows(result)
@@ -406,7 +405,7 @@ def _emit_with_charts(report: Report, results: Sequence[Result], output: str) ->
     from ..formats import WRITERS
 
     with open_output(output) as out:
-        color = out is sys.stdout and out.isatty() and not os.environ.get("NO_COLOR")
+        color = out is sys.stdout and out.isatty()  # NO_COLOR: rich draws without colour
         WRITERS["table"](report, out, color)
         for r in results:
             draw_chart(r.cost, out, color)
