@@ -172,3 +172,13 @@ def test_a_groups_sweep_shows_grouped_rows_only_where_g_is_above_one(run):
     assert r.exit_code == 0 and r.stderr == ""
     grouped = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["variant"] == "grouped"]
     assert [(row["groups"], int(row["params"])) for row in grouped] == [("2", 64 * (64 // 2) * 3 * 3)]
+
+
+def test_a_dilation_sweep_labels_each_row(run):
+    r = run("compare", "--cin", "8", "--cout", "8", "-d", "1,2", "--size", "16", "--padding", "valid",
+            "-v", "standard", "--no-bias", "--format", "csv")
+    assert r.exit_code == 0 and r.stderr == ""
+    rows = {row["dilation"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    # valid padding: H_out = H - d(K - 1) = 14 at d = 1, 12 at d = 2
+    assert int(rows["1"]["macs"]) == 14 * 14 * 8 * 9 * 8
+    assert int(rows["2"]["macs"]) == 12 * 12 * 8 * 9 * 8

@@ -44,6 +44,7 @@ SWEEP_COLUMNS = [
     Column("stride", "stride", "text"),
     Column("groups", "G"),
     Column("expansion", "t"),
+    Column("dilation", "dilation", "text"),
 ]
 
 COLUMNS = [
@@ -219,7 +220,7 @@ def compare(
     if "grouped" in names and max(groups) == 1:
         raise click.BadParameter("the grouped variant needs --groups G with G > 1", param_hint="'--variant'")
     dilations = dilation
-    grid = (cin, cout, kernel, sizes, stride, groups, expansion)
+    grid = (cin, cout, kernel, sizes, stride, groups, expansion, dilations)
     count = 1
     for values in grid:
         count *= len(values)
@@ -243,6 +244,7 @@ def compare(
     kernel_label = {k: f"{k[0]}x{k[1]}" for k in kernel}
     size_label = {sz: f"{sz[0]}x{sz[1]}" if sz else "" for sz in sizes}
     stride_label = {st: _hw(st) for st in stride}
+    dilation_label = {d: _hw(d) for d in dilations}
 
     # every combination, in itertools.product's order; C_in and C_out are iterated, not copied
     # (a range of a million channel counts stays a range object), the other values are few
@@ -262,7 +264,8 @@ def compare(
                 layer = Conv._make((ci, co, k, sz, st, padding, d, g, bias, batchnorm, t, depth_multiplier))
                 std = evaluate(layer if g == 1 else layer._replace(groups=1), "standard")
                 config = {"cin": ci, "cout": co, "kernel": kernel_label[k], "size": size_label[sz],
-                          "stride": stride_label[st], "groups": g, "expansion": t} if sweep else {}
+                          "stride": stride_label[st], "groups": g, "expansion": t,
+                          "dilation": dilation_label[d]} if sweep else {}
                 for name in names:
                     if name == "grouped" and g == 1:
                         continue
