@@ -10,9 +10,12 @@ table writer alone, so ``--format csv`` never pays for it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
+
+from .errors import LiteconvError
 
 Row = Mapping[str, object]
 
@@ -261,109 +264,242 @@ def write_markdown(report: Report, out: TextIO, color: bool = False) -> None:
             out.write(f"\n{note}\n")
 
 
-def _plain_lines(headers: list[str], justify: list[str], rows: list[list[str]], footers: list[str] | None,
-                 room: int) -> list[str] | None:
-    """The lines rich draws for this table without colour (box HEAVY_HEAD, one space of
-    padding), or None when rich must draw it: a cell that is not printable ASCII (rich
-    measures wide characters, expands tabs, wraps lines), or a table wider than ``room``.
-    tests/test_fuzz.py checks that the two draw the same characters.
+# ------------------------------------------------------------------ tables for people
+
+#: rich's HEAVY_HEAD box (its Table's default) and its ASCII box, in rich's own layout: the lines
+#: top, head, head row, mid, row, foot row, foot, bottom; on each: left, fill, divider, right
+_HEAVY_HEAD = ("┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "├─┼┤", "├─┼┤", "│ ││", "└─┴┘")
+_ASCII = ("+--+", "| ||", "|-+|", "| ||", "|-+|", "|-+|", "| ||", "+--+")
+
+
+def _ascii_only(out: TextIO) -> bool:
+    """Whether ``out`` cannot take box drawing characters; rich's rule (an encoding not utf-*)."""
+    return not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf")
+
+
+class _Drawn(NamedTuple):
+    """A table ready to draw: every cell as the text shown, every row read (once)."""
+
+    title: str
+    headers: list[str]
+    justify: list[str]
+    rows: list[list[str]]
+    styles: list[Any]
+    footers: list[str] | None
+    notes: list[str]
+
+
+def visible(text: str) -> str:
+    """``text`` as a table for people shows it: each character that is not printable (ESC, NUL,
+    CR, LF, TAB, ...) written as its Python escape (``\\x1b``), so that no cell can move the
+    cursor, recolour the terminal or break the table's lines. Printable text is returned as is."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _prepare(table: Table) -> _Drawn:
+    """Read a table's rows, once (they may be a generator), into the texts a table shows."""
+    columns = _columns(table, "human")
+    rows: list[list[str]] = []
+    styles: list[Any] = []
+    for row in table.rows:
+        cells = [_human(row.get(c.key), c.kind) for c in columns]
+        if not "".join(cells).isprintable():
+            cells = [visible(cell) for cell in cells]
+        rows.append(cells)
+        styles.append(row.get("_style"))
+    footers = [visible(_human(table.totals.get(c.key), c.kind)) for c in columns] if table.totals else None
+    return _Drawn(visible(table.title), [visible(c.header) for c in columns],
+                  ["left" if c.kind == "text" else "right" for c in columns], rows, styles, footers,
+                  [visible(note) for note in table.notes])
+
+
+def _plain_lines(table: _Drawn, box: tuple[str, ...]) -> list[str] | None:
+    """The lines rich draws for this table without colour (at its natural width, one space of
+    padding), or None when rich must draw it: a cell that is not ASCII (rich measures wide
+    characters). tests/test_fuzz.py checks that the two draw the same characters.
     """
+    headers, justify, rows, footers = table.headers, table.justify, table.rows, table.footers
     cells = [headers, *rows, *([footers] if footers is not None else [])]
-    if not all(cell.isascii() and cell.isprintable() for line in cells for cell in line):
+    if not all(cell.isascii() for line in cells for cell in line):
         return None
     widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
-    if sum(widths) + 3 * len(widths) + 1 > room:
-        return None
 
-    def rule(left: str, fill: str, mid: str, right: str) -> str:
+    def rule(edge: str) -> str:
+        left, fill, mid, right = edge[0], edge[1], edge[2], edge[3]
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    def line(values: list[str], bar: str) -> str:
+    def line(values: list[str], edge: str) -> str:
+        left, mid, right = edge[0], edge[2], edge[3]
         padded = (v.ljust(w) if j == "left" else v.rjust(w) for v, w, j in zip(values, widths, justify, strict=True))
-        return bar + bar.join(f" {v} " for v in padded) + bar
+        return left + mid.join(f" {v} " for v in padded) + right
 
-    lines = [rule("┏", "━", "┳", "┓"), line(headers, "┃"), rule("┡", "━", "╇", "┩")]
-    lines += [line(r, "│") for r in rows]
+    top, head, head_row, mid, _, foot_row, foot, bottom = box
+    lines = [rule(top), line(headers, head), rule(head_row)]
+    lines += [line(r, mid) for r in rows]
     if footers is not None:
-        lines += [rule("├", "─", "┼", "┤"), line(footers, "│")]
-    lines.append(rule("└", "─", "┴", "┘"))
+        lines += [rule(foot_row), line(footers, foot)]
+    lines.append(rule(bottom))
     return lines
 
 
 def _plain_text(text: str, room: int) -> bool:
-    """Whether rich would print ``text`` as it is (no markup, emoji or highlighting: printable, fits)."""
-    return text.isascii() and text.isprintable() and len(text) <= room
+    """Whether rich would print ``text`` as it is (no wide characters, fits in ``room``)."""
+    return text.isascii() and len(text) <= room
+
+
+def _for_people(out: TextIO) -> None:
+    """Let a stream whose encoding is not UTF (PYTHONIOENCODING=ascii, cp1252) replace with '?'
+    the characters it cannot write, instead of failing: tables and charts are for reading."""
+    if _ascii_only(out) and hasattr(out, "reconfigure"):
+        out.reconfigure(errors="replace")
 
 
 def write_table(report: Report, out: TextIO, color: bool = False) -> None:
-    """Tables for people, drawn by rich (imported here, and only here).
+    """Tables for people. ``color`` means ``out`` is a terminal: rich draws there, at the
+    terminal's width (a wider table is split into groups of columns, see _column_groups), in
+    colour unless NO_COLOR is set. Elsewhere (a file, a pipe) a table is drawn at its natural
+    width, never wrapped; when every cell is ASCII the characters rich would draw are written
+    directly (_plain_lines), a millisecond instead of 40, and rich is not imported.
 
-    Without colour (output to a file or a pipe) and when every cell is printable ASCII, the
-    characters rich would draw are written directly (``_plain_lines``): a long table then
-    takes a millisecond instead of 40, and rich is not even imported.
+    Each table's rows are read once, before anything is drawn. On an output whose encoding is
+    not UTF the boxes are ASCII (as rich draws them) and unwritable characters become '?'.
+    Raises TableTooWide (nothing written) when a column cannot fit the terminal.
     """
-    plain: list[tuple[str, list[str], list[str]]] = []  # each table: title, its lines, notes
-    for table in report.tables:
-        columns = _columns(table, "human")
-        rows = [[_human(row.get(c.key), c.kind) for c in columns] for row in table.rows]
-        footers = [_human(table.totals.get(c.key), c.kind) for c in columns] if table.totals else None
-        justify = ["left" if c.kind == "text" else "right" for c in columns]
-        lines = None if color else _plain_lines([c.header for c in columns], justify, rows, footers, _WIDTH)
-        if lines is None or not _plain_text(table.title, _WIDTH) or not all(
-            _plain_text(note, len(note)) for note in table.notes
-        ):
-            return _rich_table(report, out, color)
-        plain.append((table.title, lines, list(table.notes)))
-    for i, (title, lines, notes) in enumerate(plain):
-        out.write(("\n" if i else "") + title + "\n" + "\n".join(lines) + "\n")
-        for note in notes:  # printed by rich with soft_wrap: as it is
-            out.write(note + "\n")
+    _for_people(out)
+    tables = [_prepare(t) for t in report.tables]
+    if not color:
+        box = _ASCII if _ascii_only(out) else _HEAVY_HEAD
+        plain: list[tuple[str, list[str], list[str]]] = []  # each table: title, its lines, notes
+        for table in tables:
+            lines = _plain_lines(table, box)
+            if lines is None or not _plain_text(table.title, _WIDTH) or not all(
+                _plain_text(note, len(note)) for note in table.notes
+            ):
+                return _rich_table(tables, out, color)
+            plain.append((table.title, lines, table.notes))
+        for i, (title, lines, notes) in enumerate(plain):
+            out.write(("\n" if i else "") + title + "\n" + "\n".join(lines) + "\n")
+            for note in notes:  # printed by rich with soft_wrap: as it is
+                out.write(note + "\n")
+        return None
+    return _rich_table(tables, out, color)
 
 
-def _rich_table(report: Report, out: TextIO, color: bool) -> None:
-    """Tables drawn by rich (imported here, and only here)."""
+class TableTooWide(LiteconvError):
+    """A column of a table is wider than the terminal: nothing is drawn (exit status 1)."""
+
+
+def _column_groups(headers: list[str], justify: list[str], widths: list[int],
+                   room: int | None) -> list[tuple[list[int], int | None]]:
+    """How to draw a table whose columns have natural ``widths`` within ``room`` cells (None:
+    any width): groups of column indices, each drawn as one table, and the width to fold a
+    text column to when it is alone and too wide for the room (None: no folding).
+
+    A table that fits is one group. A wider one is cut into groups of consecutive columns, as
+    many as fit, each repeating the leading text columns (the row's labels, such as network,
+    # and name) that fit in a third of the room, so every row is drawn whole and can be read
+    across groups. A text column too wide even alone is folded by rich; a number column never
+    is (TableTooWide).
+    """
+    total = sum(widths) + 3 * len(widths) + 1
+    if room is None or total <= room:
+        return [(list(range(len(widths))), None)]
+    labels: list[int] = []
+    used = 1
+    for j, w in enumerate(widths[:-1]):
+        if justify[j] != "left" or used + w + 3 > room // 3:
+            break
+        labels.append(j)
+        used += w + 3
+    groups: list[tuple[list[int], int | None]] = []
+    current: list[int] = []
+    for j in range(len(labels), len(widths)):
+        if current and used + sum(widths[k] + 3 for k in current) + widths[j] + 3 > room:
+            groups.append((labels + current, None))
+            current = []
+        current.append(j)
+    groups.append((labels + current, None))
+    drawn: list[tuple[list[int], int | None]] = []
+    for columns, _ in groups:
+        if sum(widths[k] + 3 for k in columns) + 1 <= room:
+            drawn.append((columns, None))
+            continue
+        j = columns[-1]  # alone after the labels, and too wide with them: drawn without them
+        if justify[j] == "left" and room >= 5 + _MIN_FOLD:
+            drawn.append(([j], room - 4))
+        elif widths[j] + 4 <= room:
+            drawn.append(([j], None))
+        else:
+            raise TableTooWide(
+                f"the terminal is {room} columns wide, and the column {headers[j]!r} needs {widths[j] + 4}: "
+                "widen the terminal, or use --format csv or markdown")
+    return drawn
+
+
+#: the narrowest a text column is folded to (below it, the table is not drawn)
+_MIN_FOLD = 6
+
+
+def _rich_table(tables: list[_Drawn], out: TextIO, color: bool) -> None:
+    """Tables drawn by rich (imported here, and only here); see write_table."""
     from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table as RichTable
 
+    measured = []
+    for t in tables:
+        lines = [t.headers, *t.rows, *([t.footers] if t.footers is not None else [])]
+        # each column's width, measured once here: rich would measure every cell again
+        measured.append([max(map(cell_len, column)) for column in zip(*lines, strict=True)])
+    natural = max((sum(w) + 3 * len(w) + 1 for w in measured), default=0)
     console = Console(
         file=out,
         color_system="auto" if color else None,
         no_color=None if color else True,  # None: rich honours NO_COLOR
         force_terminal=color or None,
-        width=None if color else _WIDTH,
+        width=None if color else max(_WIDTH, natural),  # not a terminal: never squeezed
         highlight=False,
         emoji=False,
         markup=False,
     )
-    for i, table in enumerate(report.tables):
+    room = console.width if color else None
+    # every table laid out before the first is drawn: one that cannot be drawn leaves no output
+    layouts = [_column_groups(t.headers, t.justify, w, room) for t, w in zip(tables, measured, strict=True)]
+    for i, (table, widths, groups) in enumerate(zip(tables, measured, layouts, strict=True)):
         if i:
             console.print()
-        columns = _columns(table, "human")
         console.print(table.title)
-        rows = [([_human(row.get(c.key), c.kind) for c in columns], row.get("_style")) for row in table.rows]
-        footers = [_human(table.totals.get(c.key), c.kind) if table.totals else "" for c in columns]
-        # Each column's width, measured once here: rich would measure every cell again. Given
-        # only when the table fits, so that a narrow terminal still gets rich's wrapping.
-        widths: list[int | None] = [
-            max(cell_len(c.header), cell_len(f), *(cell_len(r[j]) for r, _ in rows))
-            for j, (c, f) in enumerate(zip(columns, footers, strict=True))
-        ]
-        printable = all(cell.isprintable() for r, _ in rows for cell in r) and all(f.isprintable() for f in footers)
-        if not printable or sum(widths) + 3 * len(widths) + 1 > console.width:  # type: ignore[arg-type]
-            widths = [None] * len(columns)  # control characters, wrapping: rich's own measure
-        rt = RichTable(show_footer=table.totals is not None)
-        for c, footer, width in zip(columns, footers, widths, strict=True):
-            rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer, width=width)
-        for cells, style in rows:
-            rt.add_row(*cells, style=style)  # type: ignore[arg-type]
-        console.print(rt)
+        for g, (columns, fold) in enumerate(groups):
+            if g:
+                console.print()
+            rt = RichTable(show_footer=table.footers is not None)
+            for j in columns:
+                rt.add_column(table.headers[j], justify=table.justify[j],  # type: ignore[arg-type]
+                              footer=table.footers[j] if table.footers is not None else "",
+                              width=fold or widths[j], overflow="fold" if fold else "ellipsis")
+            for cells, style in zip(table.rows, table.styles, strict=True):
+                rt.add_row(*(cells[j] for j in columns), style=style)
+            console.print(rt)
         for note in table.notes:
             console.print(note, soft_wrap=True)
 
 
-#: the width rich is given for output that is not a terminal
+#: the narrowest rich is given for output that is not a terminal (titles and notes wrap there)
 _WIDTH = 400
+
+
+@contextmanager
+def check_encodable(out: TextIO) -> Iterator[None]:
+    """Turn a character the output's encoding cannot write (csv or markdown on a stdout with
+    PYTHONIOENCODING=ascii, or cp1252 on Windows) into one LiteconvError naming it."""
+    try:
+        yield
+    except UnicodeEncodeError as e:
+        bad = e.object[e.start:e.end]
+        raise LiteconvError(f"the output's encoding ({getattr(out, 'encoding', e.encoding)}) cannot write {bad!r}: "
+                            "set PYTHONIOENCODING=utf-8, or write a UTF-8 file with -o FILE") from None
 
 
 Writer = Callable[[Report, TextIO, bool], None]

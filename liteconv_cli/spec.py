@@ -203,7 +203,7 @@ Check = Callable[[Any], Any]
 _ACT = _enum(*ACTIVATIONS)
 
 #: keys every layer takes (``kind`` is read first)
-COMMON: dict[str, Check] = {"name": _text, "repeat": _repeat}
+COMMON: dict[str, Check] = {"name": _text, "repeat": _repeat, "scale_depth": _bool}  # scale_depth: zoo.expand
 #: keys of the convolution kinds (bias, batchnorm and activation default from ``defaults:``)
 _CONV: dict[str, Check] = {
     "kernel": _int_or_pair, "stride": _int_or_pair, "padding": _padding, "dilation": _int_or_pair,
@@ -246,6 +246,7 @@ _TAKES_DEFAULTS = ("conv", "depthwise", "pointwise", "separable", "lite", "inver
 TOP_KEYS: dict[str, Check] = {
     "name": _text, "description": _text, "input": _input, "width": _width, "resolution": _pos_int,
     "channel_rounding": _rounding, "defaults": _nested, "layers": _nested,
+    "family": _text, "source": _text, "depth": _width, "variants": _nested,  # families: read by zoo.expand
 }
 DEFAULT_KEYS: dict[str, Check] = {"bias": _bool, "batchnorm": _bool, "activation": _ACT}
 
@@ -263,7 +264,9 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 
 def load_spec(path: str) -> Network:
-    """Read and validate the spec at ``path`` (``-`` reads stdin); SpecError on any problem."""
+    """Read and validate the spec at ``path`` (``-`` reads stdin) or the built-in network of that
+    name (``load_spec("resnet50")``; a path that exists wins); SpecError on any problem."""
+    variant = None
     if path == "-":
         import sys
 
@@ -274,6 +277,9 @@ def load_spec(path: str) -> Network:
             raise SpecError(f"cannot read standard input: {e}", file=name) from None
         default_name = "stdin"
     else:
+        from .zoo import locate
+
+        path, variant = locate(path)  # a path that exists, FILE#VARIANT, or a built-in name (docs/spec.md)
         name = path
         try:
             with open(path, "rb") as f:
@@ -290,7 +296,7 @@ def load_spec(path: str) -> Network:
         default_name = base.rsplit(".", 1)[0] if base.lower().endswith((".yaml", ".yml")) else base
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError(f"is larger than the {MAX_SPEC_BYTES // (1024 * 1024)} MiB limit for a spec", file=name)
-    return parse_spec(data, source_name=name, default_name=default_name)
+    return parse_spec(data, source_name=name, default_name=default_name, variant=variant)
 
 
 def _read_at_most(f: Any, limit: int) -> bytes:
@@ -306,8 +312,10 @@ def _read_at_most(f: Any, limit: int) -> bytes:
     return data
 
 
-def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name: str = "network") -> Network:
-    """Parse spec text (YAML) into a Network; errors name ``source_name``, the line and the key."""
+def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name: str = "network",
+               variant: str | None = None) -> Network:
+    """Parse spec text (YAML) into a Network; errors name ``source_name``, the line and the key.
+    ``variant`` picks a variant of a family spec (docs/spec.md "Families"; zoo.expand)."""
     import yaml
 
     if isinstance(text, bytes):
@@ -348,6 +356,9 @@ def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name
         raise SpecError("invalid YAML: nested too deeply", file=source_name) from None
     if root is None:
         raise SpecError("is empty: a spec is a mapping with input: and layers:", file=source_name)
+    from .zoo import expand
+
+    root = expand(root, file=source_name, variant=variant)  # families: variant, depth; family keys removed
     return _Parser(source_name, yaml.constructor.SafeConstructor()).network(root, default_name)
 
 

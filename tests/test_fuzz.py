@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 
 import yaml
@@ -232,30 +233,31 @@ def test_float_cells_match_six_significant_digits():
 # ------------------------------------------------------------------ table: given widths = rich's own
 
 
-def _rich_reference(report: Report) -> str:
-    """write_table as it was before it gave rich the column widths: rich measures every cell."""
+def _rich_reference(report: Report, encoding: str = "utf-8") -> str:
+    """write_table as it was before it gave rich the column widths: rich measures every cell
+    (the texts a table shows: non-printable characters escaped), on a console as wide as needed."""
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    from liteconv_cli.formats import _columns, _human
+    from liteconv_cli.formats import _columns, _human, visible
 
-    out = io.StringIO()
-    console = Console(file=out, color_system=None, no_color=True, width=400, highlight=False, emoji=False,
+    out = _Encoded(encoding)
+    console = Console(file=out, color_system=None, no_color=True, width=100_000, highlight=False, emoji=False,
                       markup=False)
     for i, table in enumerate(report.tables):
         if i:
             console.print()
         columns = _columns(table, "human")
-        console.print(table.title)
+        console.print(visible(table.title))
         rt = RichTable(show_footer=table.totals is not None)
         for c in columns:
-            footer = _human(table.totals.get(c.key), c.kind) if table.totals else ""
-            rt.add_column(c.header, justify="left" if c.kind == "text" else "right", footer=footer)
+            footer = visible(_human(table.totals.get(c.key), c.kind)) if table.totals else ""
+            rt.add_column(visible(c.header), justify="left" if c.kind == "text" else "right", footer=footer)
         for row in table.rows:
-            rt.add_row(*(_human(row.get(c.key), c.kind) for c in columns), style=row.get("_style"))
+            rt.add_row(*(visible(_human(row.get(c.key), c.kind)) for c in columns), style=row.get("_style"))
         console.print(rt)
         for note in table.notes:
-            console.print(note, soft_wrap=True)
+            console.print(visible(note), soft_wrap=True)
     return out.getvalue()
 
 
@@ -268,6 +270,18 @@ BY_KIND = {"text": st.one_of(TEXT_CELLS, st.none()), "int": st.one_of(st.integer
            "ratio": st.one_of(st.floats(allow_nan=False), st.fractions(), st.none())}
 
 
+class _Encoded(io.StringIO):
+    """A text stream that declares an encoding, as sys.stdout does (rich and write_table read it)."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
 @st.composite
 def tables(draw) -> tuple[list[str], list[list[object]], bool]:
     kinds = draw(st.lists(st.sampled_from(sorted(BY_KIND)), min_size=1, max_size=5))
@@ -276,16 +290,26 @@ def tables(draw) -> tuple[list[str], list[list[object]], bool]:
 
 
 @FUZZ
-@given(tables())
-def test_table_with_given_widths_is_the_table_rich_measures(spec):
+@given(tables(), st.booleans(), st.sampled_from(["utf-8", "ascii", "cp1252"]), st.booleans())
+def test_table_with_given_widths_is_the_table_rich_measures(spec, generator, encoding, through_rich):
+    """Both drawers (the plain one, and rich given measured widths) draw what rich draws when it
+    measures every cell itself; rows given as a generator are drawn all the same (they are read
+    once), and an output that is not UTF gets rich's ASCII box."""
+    from liteconv_cli.formats import _prepare, _rich_table, write_table
+
     kinds, rows, with_totals = spec
     keys = [f"c{i}" for i in range(len(kinds))]
     columns = [Column(k, f"h{k}", kind) for k, kind in zip(keys, kinds, strict=True)]
     dict_rows = [dict(zip(keys, r, strict=True)) for r in rows]
     totals = dict(zip(keys, rows[0], strict=True)) if with_totals and rows else None
-    report = Report([Table("t", "a title", columns, dict_rows, totals=totals, notes=["a note"])])
-    out = io.StringIO()
-    from liteconv_cli.formats import write_table
 
-    write_table(report, out, False)
-    assert out.getvalue() == _rich_reference(report)
+    def report(rows_given: Iterable[dict[str, object]]) -> Report:
+        return Report([Table("t", "a title", columns, rows_given, totals=totals, notes=["a note"])])
+
+    out = _Encoded(encoding)
+    drawn = report(iter(dict_rows) if generator else dict_rows)
+    if through_rich:
+        _rich_table([_prepare(t) for t in drawn.tables], out, False)
+    else:
+        write_table(drawn, out, False)
+    assert out.getvalue() == _rich_reference(report(dict_rows), encoding)

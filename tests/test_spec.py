@@ -220,10 +220,12 @@ def _unknown_keys(value: object, schema: dict, where: str, defs: dict) -> list[s
         if "oneOf" in schema:  # a layer: pick the branch of its kind
             schema = defs[value.get("kind", "")] if value.get("kind") in defs else {}
         props = schema.get("properties", {})
-        bad = [f"{where}.{k}" for k in value if k not in props]
+        extra = schema.get("additionalProperties")  # true, or the schema of the keys not listed
+        bad = [f"{where}.{k}" for k in value if k not in props and not extra]
         for k, v in value.items():
-            if k in props:
-                bad += _unknown_keys(v, props[k], f"{where}.{k}", defs)
+            sub = props.get(k, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                bad += _unknown_keys(v, sub, f"{where}.{k}", defs)
         return bad
     if isinstance(value, list) and "items" in schema:
         return [b for i, v in enumerate(value) for b in _unknown_keys(v, schema["items"], f"{where}[{i}]", defs)]

@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from gettext import gettext as _
 from typing import Any, NoReturn, TextIO
 
@@ -38,6 +38,9 @@ SUMMARIES: dict[str, str] = {
     "network": "Count the params and MACs of whole networks described in YAML.",
     "sweep": "Params and MACs over a grid of width and resolution multipliers.",
 }
+
+#: what click >= 8.2 raises for a group called with no arguments (8.1 prints the help itself)
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 EXIT_CODES = """\b
 Exit status: 0 success, 1 a problem with the input (a spec, a file),
@@ -68,25 +71,46 @@ class LiteconvGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            code = rv if isinstance(rv, int) else 0
-        except click.ClickException as e:
-            click.echo(f"Error: {e.format_message()}", err=True)
-            code = e.exit_code
-        except LiteconvError as e:
-            click.echo(f"Error: {e}", err=True)
-            code = e.exit_code
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            code = 1
-        except KeyboardInterrupt:
-            code = 130
-        except BrokenPipeError:
-            # the reader went away (| head): stop quietly, and keep Python from complaining at exit
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 0
+        from ..output import Terminated, finish, run, silence_stdout
+
+        signum = 0
+        with run() as outputs:
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                code = rv if isinstance(rv, int) else 0
+            except _NO_ARGS_IS_HELP as e:  # `liteconv` alone: its help, as click shows it (click >= 8.2)
+                e.show()
+                code = e.exit_code
+            except click.ClickException as e:
+                click.echo(f"Error: {e.format_message()}", err=True)
+                code = e.exit_code
+            except LiteconvError as e:
+                click.echo(f"Error: {e}", err=True)
+                code = e.exit_code
+            except click.exceptions.Abort:
+                click.echo("Aborted.", err=True)
+                code = 1
+            except KeyboardInterrupt:
+                code = 130
+            except Terminated as e:  # SIGTERM or SIGHUP while a temporary file existed
+                signum, code = e.signum, 128 + e.signum
+            except BrokenPipeError:
+                # the reader went away (| head): stop quietly with the status of a process killed by
+                # SIGPIPE, and keep Python from complaining when it flushes stdout at exit
+                silence_stdout()
+                code = 141
+            try:
+                kept = finish(outputs, code == 0)
+            except LiteconvError as e:
+                click.echo(f"Error: {e}", err=True)
+                code, kept = e.exit_code, []
+            if kept and not signum and code not in (130, 141):
+                click.echo(f"Error: {', '.join(kept)} not written: the run failed (exit status {code})", err=True)
+        if signum:  # the temporary files are gone: now end as the signal would have ended us
+            import signal
+
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -139,7 +163,8 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--format`` and ``-o/--output`` to a command."""
     f = click.option(
         "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-        help="Write to FILE instead of stdout (atomically: a failed run leaves no partial file).",
+        help="Write to FILE instead of stdout. A file is replaced only when the whole run succeeds "
+             "(a failed run leaves it as it was); a device, FIFO or /dev/stdout is written through.",
     )(f)
     f = click.option(
         "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -148,46 +173,46 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _inputs() -> list[str]:
+    """The paths the running command reads: the values of its click.Path parameters but -o."""
+    ctx = click.get_current_context(silent=True)
+    paths: list[str] = []
+    if ctx is None:
+        return paths
+    for param in ctx.command.params:
+        if isinstance(param.type, click.Path) and param.name != "output":
+            value = ctx.params.get(param.name or "")
+            if isinstance(value, str):
+                paths.append(value)
+            elif isinstance(value, list | tuple):
+                paths += [v for v in value if isinstance(v, str)]
+    return paths
+
+
 @contextmanager
 def open_output(path: str) -> Iterator[TextIO]:
-    """stdout for '-', else a temporary file in the same folder renamed over PATH on success."""
-    if path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    import tempfile
+    """A text stream for ``-o PATH`` (``-``: stdout): see liteconv_cli/output.py.
 
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".liteconv-", suffix=".tmp")
-    except OSError as e:
-        raise LiteconvError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes it private (0600); give it a new file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    A regular file is written to a temporary file, renamed over PATH when the command ends with
+    status 0; devices, FIFOs and /dev/stdout are written through. Naming an input of the
+    command is refused (exit 2) before anything is written; a failure to write is one Error line.
+    """
+    from .. import output
 
-
-def _file_mode(path: str) -> int:
-    """The permissions PATH keeps if it exists, else those open() would give a new file."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    with output.open_output(path, _inputs()) as out:
+        yield out
 
 
 def emit(report: Any, fmt: str, output: str) -> None:
-    """Write ``report`` in ``fmt`` to ``output``; colour only for a table on a terminal."""
-    from ..formats import WRITERS
+    """Write ``report`` in ``fmt`` to ``output``; colour only for a table on a terminal.
+
+    Raises LiteconvError when stdout's encoding cannot write a csv or markdown cell (tables
+    for people replace what it cannot write, and draw ASCII boxes).
+    """
+    from ..formats import WRITERS, check_encodable
 
     with open_output(output) as out:
         # a terminal: rich draws at its width, in colour unless NO_COLOR is set (rich reads it)
         color = fmt == "table" and out is sys.stdout and out.isatty()
-        WRITERS[fmt](report, out, color)
+        with check_encodable(out):
+            WRITERS[fmt](report, out, color)
