@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from liteconv_cli import load_spec, walk
+from liteconv_cli import load_spec, walk, zoo
 from liteconv_cli.engine.network import NetworkCost
 
 ROOT = Path(__file__).resolve().parent
@@ -70,9 +70,9 @@ def names_in(file: str) -> tuple[str, ...]:
 
 
 def evaluate(file: str, name: str) -> NetworkCost:
-    """Walk one network of a file through the library (``FILE#VARIANT`` for a family)."""
-    path = str(CONFIGS / file)
-    return walk(load_spec(path if "variants" not in family(file) else f"{path}#{name}"))
+    """Walk one network through the library by its built-in name, as a user loads it."""
+    del file  # the name alone finds it (test_names_resolve_to_their_file checks where)
+    return walk(load_spec(name))
 
 
 CASES = [(file, name) for file, names in FAMILIES.items() for name in names]
@@ -83,6 +83,20 @@ def test_each_family_defines_exactly_its_variants(file):
     assert names_in(file) == FAMILIES[file]
     assert family(file).get("source"), "every zoo spec cites its source"
     assert set(FAMILIES[file]) <= set(truth())
+
+
+@pytest.mark.parametrize(("file", "name"), CASES)
+def test_names_resolve_to_their_file(file, name):
+    # the catalogue (configs/index.json) maps the name to this file and variant, with the
+    # same counts as the truth, and the file read directly (FILE#VARIANT) agrees with the name
+    e = zoo.entry(name)
+    assert e is not None, f"{name} is not in the catalogue: python -m liteconv_cli.zoo --write-index"
+    assert (e["file"], e["variant"]) == (file, name if "variants" in family(file) else None)
+    t = truth()[name]
+    assert (e["params"], e["macs"]) == (t["params"]["total"], t["macs_analytic"]["conv_plus_linear"])
+    path = str(CONFIGS / file)
+    direct = walk(load_spec(f"{path}#{name}" if e["variant"] else path))
+    assert (direct.total, direct.rows) == (evaluate(file, name).total, evaluate(file, name).rows)
 
 
 @pytest.mark.parametrize(("file", "name"), CASES)
