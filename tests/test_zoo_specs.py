@@ -18,7 +18,7 @@ tests/data/README.md). For every variant of every family file listed in ``FAMILI
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def truth() -> dict[str, Any]:
         return json.load(f)["models"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def family(file: str) -> dict[str, Any]:
     with (CONFIGS / file).open(encoding="utf-8") as f:
         return yaml.safe_load(f)
@@ -69,9 +69,8 @@ def names_in(file: str) -> tuple[str, ...]:
     return tuple(doc["variants"]) if "variants" in doc else (Path(file).stem,)
 
 
-def evaluate(file: str, name: str) -> NetworkCost:
+def evaluate(name: str) -> NetworkCost:
     """Walk one network through the library by its built-in name, as a user loads it."""
-    del file  # the name alone finds it (test_names_resolve_to_their_file checks where)
     return walk(load_spec(name))
 
 
@@ -96,13 +95,13 @@ def test_names_resolve_to_their_file(file, name):
     assert (e["params"], e["macs"]) == (t["params"]["total"], t["macs_analytic"]["conv_plus_linear"])
     path = str(CONFIGS / file)
     direct = walk(load_spec(f"{path}#{name}" if e["variant"] else path))
-    assert (direct.total, direct.rows) == (evaluate(file, name).total, evaluate(file, name).rows)
+    assert (direct.total, direct.rows) == (evaluate(name).total, evaluate(name).rows)
 
 
 @pytest.mark.parametrize(("file", "name"), CASES)
 def test_totals_equal_pytorch(file, name):
     t = truth()[name]
-    r = evaluate(file, name)
+    r = evaluate(name)
     assert r.total.params == t["params"]["total"]
     assert r.total.macs == t["macs_analytic"]["conv_plus_linear"]
     assert r.total.bn == t["params"]["bn"]
@@ -113,7 +112,7 @@ def test_totals_equal_pytorch(file, name):
 @pytest.mark.parametrize(("file", "name"), CASES)
 def test_split_by_kind_equals_pytorch(file, name):
     t = truth()[name]
-    r = evaluate(file, name)
+    r = evaluate(name)
     macs = {k: 0 for k in (*CATEGORIES, "fc", "other")}
     params = dict.fromkeys(macs, 0)
     layers = dict.fromkeys(macs, 0)
