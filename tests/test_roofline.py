@@ -1,0 +1,127 @@
+"""The device roofline (engine.roofline) and the shipped device tables (liteconv_cli/devices).
+
+Expected values are arithmetic: t_compute = MACs / peak, t_memory = bytes moved / bandwidth,
+the bound their maximum, a network's bound the sum of its rows' (Williams, Waterman and
+Patterson, "Roofline", CACM 2009). Bytes moved per row are engine.activations' (tested in
+tests/test_memory.py).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from liteconv_cli.devices import load_device, names
+from liteconv_cli.engine.activations import memory
+from liteconv_cli.engine.network import walk
+from liteconv_cli.engine.roofline import Device, bound, device_from_mapping, roofline, seconds_text
+from liteconv_cli.errors import InvalidValue, LiteconvError, SpecError
+from liteconv_cli.spec import load_spec, parse_spec
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+TOY = Device("toy", {"fp32": 10**9, "int8": 4 * 10**9}, 10**9)  # 1 GMAC/s, 1 GB/s: ridge 1 MAC/byte
+
+
+def test_bound_is_the_larger_of_compute_and_memory_time():
+    b = bound(3 * 10**9, 10**9, TOY, "fp32")
+    assert (b.compute_s, b.memory_s, b.bound_s, b.binds) == (3, 1, 3, "compute")
+    b = bound(10**6, 8 * 10**6, TOY, "fp32")
+    assert (b.compute_s, b.memory_s, b.bound_s, b.binds) == (Fraction(1, 1000), Fraction(8, 1000),
+                                                              Fraction(8, 1000), "memory")
+    assert b.intensity == Fraction(1, 8) and TOY.ridge("fp32") == 1
+    assert bound(10**6, 0, TOY, "int8").compute_s == Fraction(10**6, 4 * 10**9)
+
+
+def test_a_conv_layer_by_hand_and_the_network_is_the_sum():
+    result = walk(parse_spec("""
+input: [64, 56, 56]
+defaults: {bias: false}
+layers:
+  - {kind: conv, out: 64, kernel: 3}
+  - {kind: depthwise, kernel: 3}
+"""))
+    mem = memory(result, "fp32")
+    r = roofline(result, mem, TOY)
+    conv, dw = r.rows
+    assert conv.macs == 64 * 56 * 56 * 64 * 3 * 3
+    assert conv.moved_bytes == (64 * 56 * 56 + 64 * 64 * 9 + 64 * 56 * 56) * 4
+    assert conv.compute_s == Fraction(64 * 56 * 56 * 64 * 9, 10**9) and conv.binds == "compute"
+    assert dw.macs == 64 * 56 * 56 * 9 and dw.moved_bytes == (2 * 64 * 56 * 56 + 64 * 9) * 4
+    assert dw.binds == "memory"  # 9 MACs per 8 bytes of activations: below the ridge of 1 MAC/byte
+    assert r.bound_s == conv.bound_s + dw.bound_s
+    assert r.compute_s == conv.compute_s + dw.compute_s and r.memory_s == conv.memory_s + dw.memory_s
+    assert r.share("memory") == dw.bound_s / r.bound_s
+
+
+def test_batch_scales_activations_but_reads_weights_once():
+    result = walk(load_spec(str(CONFIGS / "mobilenet_v2.yaml")))
+    mem = memory(result, "fp32")
+    one, eight = roofline(result, mem, TOY), roofline(result, mem, TOY, batch=8)
+    for a, b, m in zip(one.rows, eight.rows, mem.rows, strict=True):
+        assert b.macs == 8 * a.macs
+        if m.moved_bytes:
+            assert b.moved_bytes == 8 * (a.moved_bytes - m.param_bytes) + m.param_bytes
+    assert eight.bound_s <= 8 * one.bound_s
+
+
+def test_onchip_fit_is_the_working_set():
+    small = TOY._replace(onchip_bytes=100_000)
+    result = walk(parse_spec("input: [4, 10, 10]\nlayers:\n  - {kind: conv, out: 4, kernel: 1, bias: false}\n"))
+    (b,) = roofline(result, memory(result), small).rows
+    assert b.fits_onchip == ((4 * 100 + 16 + 4 * 100) * 4 <= 100_000)
+    assert roofline(result, memory(result), TOY).rows[0].fits_onchip is None
+
+
+def test_a_dtype_the_device_does_not_give_is_refused():
+    result = walk(load_spec(str(CONFIGS / "seed003_5x5.yaml")))
+    with pytest.raises(InvalidValue, match="fp16"):
+        roofline(result, memory(result, "fp16"), TOY)
+
+
+def test_seconds_text():
+    assert [seconds_text(v) for v in (Fraction(3, 2), Fraction(123, 10**5), Fraction(5, 10**7), 0)] == \
+        ["1.5 s", "1.23 ms", "0.5 us", "0"][:2] + ["500 ns", "0"]
+
+
+# ------------------------------------------------------------------ device tables
+
+
+def test_every_shipped_device_loads_and_cites_each_number():
+    assert len(names()) >= 4
+    for name in names():
+        d = load_device(name)
+        assert d.key == name and d.peak_macs and d.bandwidth > 0
+        for key in ("peak_macs_per_s", "memory_bandwidth_bytes_per_s") + (("onchip_bytes",) if d.onchip_bytes else ()):
+            assert len(d.sources.get(key, "")) > 20, (name, key)
+
+
+def test_rtx4090_numbers_are_the_whitepaper_figures_in_macs():
+    d = load_device("rtx4090")
+    assert d.peak("fp32") == 16_384 * 2_520_000_000  # 82.6 TFLOPS / 2
+    assert round(2 * d.peak("int8") / 1e12, 1) == 660.6 and round(2 * d.peak("fp16") / 1e12, 1) == 165.2
+    assert d.bandwidth == 384 // 8 * 21 * 10**9  # 384-bit bus at 21 Gbps
+
+
+def test_a_user_device_file(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("name: mine\npeak_macs_per_s: {fp32: 2e9}\nmemory_bandwidth_bytes_per_s: 1000000000\n")
+    d = load_device(str(f))
+    assert (d.name, d.peak("fp32"), d.bandwidth, d.key) == ("mine", 2 * 10**9, 10**9, "mine")
+
+
+@pytest.mark.parametrize("data", [
+    [], {"name": "x"}, {"peak_macs_per_s": {"fp64": 1}, "memory_bandwidth_bytes_per_s": 1},
+    {"peak_macs_per_s": {"fp32": -1}, "memory_bandwidth_bytes_per_s": 1},
+    {"peak_macs_per_s": {"fp32": 1}}, {"peak_macs_per_s": {"fp32": 1}, "memory_bandwidth_bytes_per_s": 1.5},
+    {"peak_macs_per_s": {"fp32": 1}, "memory_bandwidth_bytes_per_s": 1, "colour": "red"},
+])
+def test_malformed_tables_are_spec_errors(data):
+    with pytest.raises(SpecError):
+        device_from_mapping(data, file="d.yaml")
+
+
+def test_unknown_device_names_the_shipped_ones():
+    with pytest.raises(LiteconvError, match="rpi4"):
+        load_device("rpi5")
