@@ -263,9 +263,17 @@ def _suggest(word: str, choices: list[str]) -> str:
 # ------------------------------------------------------------------ reading
 
 
-def load_spec(path: str) -> Network:
+def load_spec(path: str, **model_options: Any) -> Network:
     """Read and validate the spec at ``path`` (``-`` reads stdin) or the built-in network of that
-    name (``load_spec("resnet50")``; a path that exists wins); SpecError on any problem."""
+    name (``load_spec("resnet50")``; a path that exists wins); SpecError on any problem.
+
+    A model file (``.onnx``, ``.keras``, a Keras ``.json`` config) is read by
+    :func:`liteconv_cli.importers.load_network`, which ``model_options`` are passed to."""
+    if path.lower().endswith((".onnx", ".keras", ".h5", ".hdf5", ".json")):  # docs/importers.md
+        from .importers import is_model_file, load_network
+
+        if is_model_file(path):
+            return load_network(path, **model_options)
     variant = None
     if path == "-":
         import sys

@@ -26,6 +26,7 @@ from ..errors import LiteconvError
 COMMANDS: dict[str, str] = {
     "compare": "liteconv_cli.cli.compare:compare",
     "convert": "liteconv_cli.cli.convert:convert_command",
+    "import": "liteconv_cli.cli.import_cmd:import_command",
     "network": "liteconv_cli.cli.network:network",
     "sweep": "liteconv_cli.cli.sweep:sweep",
 }
@@ -35,6 +36,7 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "compare": "Compare the cost of every convolution variant for one layer.",
     "convert": "Replace the standard convolutions of a network by a cheaper variant, and show the saving.",
+    "import": "Write a model file (ONNX, Keras) as an editable YAML spec.",
     "network": "Count the params and MACs of whole networks described in YAML.",
     "sweep": "Params and MACs over a grid of width and resolution multipliers.",
 }

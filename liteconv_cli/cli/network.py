@@ -153,6 +153,7 @@ class Result(NamedTuple):
     cost: NetworkCost
     memory: NetworkMemory | None = None
     conventions: tuple[Profile, ...] = ()
+    notes: tuple[str, ...] = ()  # what a model file's reader says (docs/importers.md)
 
 
 def _conv_key(name: str) -> str:
@@ -294,6 +295,13 @@ def _memory_note(results: Sequence[Result]) -> list[str]:
     return [MEMORY_NOTE.format(dtype=m.dtype, n=m.bytes_per_value)] if m is not None else []
 
 
+def _model_notes(results: Sequence[Result]) -> list[str]:
+    """The notes of model files (ONNX, Keras), each named by its network when there are several."""
+    if len(results) == 1:
+        return list(results[0].notes)
+    return [f"{r.cost.network.name}: {n}" for r in results for n in r.notes]
+
+
 def _report(results: Sequence[Result], summary: bool) -> Report:
     meta: dict[str, object] = {"command": "network", "networks": [_meta(r) for r in results]}
     first = results[0]
@@ -303,7 +311,8 @@ def _report(results: Sequence[Result], summary: bool) -> Report:
             columns += SUMMARY_MEMORY_COLUMNS
         columns += [Column(_conv_key(p.name), p.name) for p in first.conventions]
         rows = [_summary_row(r) for r in results]
-        notes = [NOTE, *(["peak activations: layer by layer, see docs/design-tools.md."] if first.memory else [])]
+        notes = [NOTE, *(["peak activations: layer by layer, see docs/design-tools.md."] if first.memory else []),
+                 *_model_notes(results)]
         return Report([Table("summary", "networks", columns, rows, notes=notes)], meta)
 
     layer_columns = [*LAYER_COLUMNS, *_extra_layer_columns(results)]
@@ -312,7 +321,7 @@ def _report(results: Sequence[Result], summary: bool) -> Report:
     if not several:
         r = first
         layers = Table("layers", _title(r.cost), layer_columns, _layer_rows(r, None), totals=_layer_totals(r),
-                       notes=[NOTE])
+                       notes=[NOTE, *_model_notes(results)])
         *brows, btotal = _breakdown_rows(r.cost, None, with_total=True)
         breakdown = Table("breakdown", f"{r.cost.network.name}: by category", BREAKDOWN_COLUMNS, brows,
                           totals=btotal, notes=[BREAKDOWN_NOTE])
@@ -324,7 +333,7 @@ def _report(results: Sequence[Result], summary: bool) -> Report:
 
         titles = ", ".join(r.cost.network.name for r in results)
         tables.append(Table("layers", f"layers of {titles}", [NETWORK_COLUMN, *layer_columns], all_rows(),
-                            notes=[NOTE]))
+                            notes=[NOTE, *_model_notes(results)]))
         brows = [row for r in results for row in _breakdown_rows(r.cost, r.cost.network.name, with_total=True)]
         tables.append(Table("breakdown", "by category", [NETWORK_COLUMN, *BREAKDOWN_COLUMNS], brows,
                             notes=[BREAKDOWN_NOTE]))
@@ -414,6 +423,18 @@ def _emit_with_charts(report: Report, results: Sequence[Result], output: str) ->
 # ------------------------------------------------------------------ the command
 
 
+def _model_options(path: str, input_dims: tuple[str, ...], allow_unknown: bool, notes: list[str]) -> dict[str, Any]:
+    """load_spec's options for a model file (ONNX, Keras: docs/importers.md); none for a YAML spec."""
+    from ..importers import is_model_file, parse_input_dims
+
+    if not is_model_file(path):
+        if input_dims or allow_unknown:
+            raise LiteconvError(f"{path}: --input and --allow-unknown apply to model files (ONNX, Keras), not to "
+                                "a YAML spec")
+        return {}
+    return {"input_dims": parse_input_dims(input_dims), "allow_unknown": allow_unknown, "notes": notes}
+
+
 def _kinds_help() -> str:
     return "\n".join(f"  {kind:<18} {(cls.__doc__ or '').strip().splitlines()[0]}" for kind, cls in KINDS.items())
 
@@ -456,14 +477,20 @@ the others are still shown), 2 a usage error.""",
 @click.option("--convention", "conventions", multiple=True, type=click.Choice([*CONVENTIONS, "all"]),
               help="Count as a tool does and show its terms apart: paper (MACs), flops (liteconv's FLOPs), "
                    "fvcore, ptflops, ptflops-aten, thop, torchinfo; repeat it, or 'all'.")
+@click.option("--input", "input_dims", multiple=True, metavar="C,H,W",
+              help="Model files (ONNX, Keras): the input dims after the batch where the file leaves them open "
+                   "(a dynamic size), e.g. 3,224,224; NAME=C,H,W for one of several inputs.")
+@click.option("--allow-unknown", is_flag=True,
+              help="Model files: count an op liteconv does not know as a row with no params or MACs (and say so) "
+                   "instead of failing.")
 @click.option("--chart", is_flag=True,
               help="Draw a bar chart of each layer's share of MACs and params after the tables "
                    "(--format table only).")
 @output_options
 @click.pass_context
 def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: float | None,
-            resolution: int | None, memory: bool, dtype: str | None, conventions: tuple[str, ...], chart: bool,
-            fmt: str, output: str) -> None:
+            resolution: int | None, memory: bool, dtype: str | None, conventions: tuple[str, ...],
+            input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str, output: str) -> None:
     """Count the params and MACs of whole networks described in YAML.
 
     SPEC is a YAML file (`-` reads stdin). Prints every layer (one row per convolution,
@@ -492,14 +519,15 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: fl
     failed = False
     for path in specs:
         try:
-            net = load_spec(path)
+            model_notes: list[str] = []
+            net = load_spec(path, **_model_options(path, input_dims, allow_unknown, model_notes))
             if width is not None:
                 net = net._replace(width=width)
             if resolution is not None:
                 net = net._replace(resolution=resolution)
             cost = walk(net)
             mem = network_memory(cost, dtype or "fp32") if dtype is not None or memory else None
-            results.append(Result("<stdin>" if path == "-" else path, cost, mem, profiles))
+            results.append(Result("<stdin>" if path == "-" else path, cost, mem, profiles, tuple(model_notes)))
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
             failed = True
