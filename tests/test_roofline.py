@@ -21,17 +21,17 @@ from liteconv_cli.errors import InvalidValue, LiteconvError, SpecError
 from liteconv_cli.spec import load_spec, parse_spec
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-TOY = Device("toy", {"fp32": 10**9, "int8": 4 * 10**9}, 10**9)  # 1 GMAC/s, 1 GB/s: ridge 1 MAC/byte
+TOY = Device("toy", {"fp32": 2 * 10**9, "int8": 8 * 10**9}, 10**9)  # 2 GMAC/s, 1 GB/s: ridge 2 MACs/byte
 
 
 def test_bound_is_the_larger_of_compute_and_memory_time():
-    b = bound(3 * 10**9, 10**9, TOY, "fp32")
+    b = bound(6 * 10**9, 10**9, TOY, "fp32")
     assert (b.compute_s, b.memory_s, b.bound_s, b.binds) == (3, 1, 3, "compute")
     b = bound(10**6, 8 * 10**6, TOY, "fp32")
-    assert (b.compute_s, b.memory_s, b.bound_s, b.binds) == (Fraction(1, 1000), Fraction(8, 1000),
+    assert (b.compute_s, b.memory_s, b.bound_s, b.binds) == (Fraction(1, 2000), Fraction(8, 1000),
                                                               Fraction(8, 1000), "memory")
-    assert b.intensity == Fraction(1, 8) and TOY.ridge("fp32") == 1
-    assert bound(10**6, 0, TOY, "int8").compute_s == Fraction(10**6, 4 * 10**9)
+    assert b.intensity == Fraction(1, 8) and TOY.ridge("fp32") == 2
+    assert bound(10**6, 0, TOY, "int8").compute_s == Fraction(10**6, 8 * 10**9)
 
 
 def test_a_conv_layer_by_hand_and_the_network_is_the_sum():
@@ -47,9 +47,9 @@ layers:
     conv, dw = r.rows
     assert conv.macs == 64 * 56 * 56 * 64 * 3 * 3
     assert conv.moved_bytes == (64 * 56 * 56 + 64 * 64 * 9 + 64 * 56 * 56) * 4
-    assert conv.compute_s == Fraction(64 * 56 * 56 * 64 * 9, 10**9) and conv.binds == "compute"
+    assert conv.compute_s == Fraction(64 * 56 * 56 * 64 * 9, 2 * 10**9) and conv.binds == "compute"
     assert dw.macs == 64 * 56 * 56 * 9 and dw.moved_bytes == (2 * 64 * 56 * 56 + 64 * 9) * 4
-    assert dw.binds == "memory"  # 9 MACs per 8 bytes of activations: below the ridge of 1 MAC/byte
+    assert dw.binds == "memory"  # about 9 MACs per 8 bytes: below the ridge of 2 MACs/byte
     assert r.bound_s == conv.bound_s + dw.bound_s
     assert r.compute_s == conv.compute_s + dw.compute_s and r.memory_s == conv.memory_s + dw.memory_s
     assert r.share("memory") == dw.bound_s / r.bound_s

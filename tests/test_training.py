@@ -156,3 +156,11 @@ def test_optimizer_table_matches_torch_optim_state():
     # one buffer for momentum, exp_avg and exp_avg_sq for Adam (the oracle's resnet18 counts)
     case = ORACLE["cases"][0]
     assert {k: v * case["trainable_params"] for k, v in OPTIMIZERS.items()} == case["optimizer_state_elements"]
+
+
+@pytest.mark.parametrize("case", [c for c in ORACLE["cases"] if c["batch"] == 1 and not c["liteconv_freeze"]],
+                         ids=lambda c: c["model"])
+def test_torch_flop_counter_convention_is_what_flop_counter_mode_prints_forward(case):
+    from liteconv_cli.engine.conventions import PROFILES
+
+    assert PROFILES["torch-flop-counter"].total(_walk(case["spec"]).rows) == case["flop_counter_forward_flops"]

@@ -23,6 +23,12 @@ printed for five real PyTorch models (``tests/test_conventions.py``; docs/conven
 * ``thop`` (0.1.1): MACs + 4 per BatchNorm element + average-pool outputs + adaptive average
   pooling as ``int((H_in/H_out * W_in/W_out + 1) * output elements)`` in float64; activations
   and max pooling count 0.
+* ``torch-flop-counter`` (torch 2.13's ``torch.utils.flop_counter.FlopCounterMode``): 2 x the
+  convolution and FC MACs, nothing else. Around a backward pass it counts the input gradient
+  and the weight gradient of each convolution, the latter as if ``groups`` were 1 (``groups``
+  times the real count: a depthwise layer's weight gradient ``C`` times over), so it puts
+  MobileNetV2's training step at about 10x the MACs done (engine.training's
+  ``tool_backward_macs``; fixed later upstream, pytorch/pytorch#183405).
 * ``torchinfo`` (1.8): convolution MACs + convolution bias adds + the *parameter counts* of
   FC and BatchNorm layers (weights + bias, gamma + beta), not per element.
 
@@ -193,6 +199,10 @@ PROFILES: dict[str, Profile] = {
                 "(H_in/H_out * W_in/W_out + 1 per output)",
                 {**_MACS, "bn_elements": 4, "pool_in:adaptive_avg_pool": None, "pool_out:avg_pool": 1,
                  "thop_adaptive_avg_pool": 1}),
+        Profile("torch-flop-counter", "torch.utils.flop_counter.FlopCounterMode (torch 2.13), get_total_flops()",
+                "2 x convolution and FC MACs (bias, BatchNorm, activations, pooling not counted); its backward "
+                "counts a grouped convolution's weight gradient groups times over: see liteconv network --training",
+                {"conv_macs": 2, "fc_macs": 2}),
         Profile("torchinfo", "torchinfo 1.8 summary(model, input_size).total_mult_adds",
                 "convolution MACs + convolution bias adds + FC and BatchNorm parameter counts",
                 {"conv_macs": 1, "conv_bias_adds": 1, "fc_params": 1, "bn_params": 1}),

@@ -83,11 +83,12 @@ def _line(figure: str, formula: str, numbers: str, value: Any, expected: Any) ->
 
 
 def explain(result: Any, index: int, batch: int = 1, memory: Any = None, field: RowField | None = None,
-            bound: Any = None, step: Any = None, device: Any = None) -> Explanation:
+            bound: Any = None, step: Any = None, device: Any = None, dtype: str = "fp32") -> Explanation:
     """Explain row ``index`` of a walked network (a NetworkCost) for ``batch`` examples.
 
     ``memory`` (a RowMemory of batch 1), ``field`` (a RowField), ``bound`` (a roofline Bound
-    for the batch, with ``device``) and ``step`` (a training RowTraining) add their figures.
+    for the batch, with ``device`` and the ``dtype`` it was made for) and ``step`` (a training
+    RowTraining) add their figures.
     """
     row = result.rows[index]
     lines: list[Line] = []
@@ -197,7 +198,7 @@ def explain(result: Any, index: int, batch: int = 1, memory: Any = None, field: 
     if field is not None:
         lines += _field_lines(row, field, w)
     if bound is not None and device is not None:
-        lines += _bound_lines(bound, device, memory)
+        lines += _bound_lines(bound, device, dtype)
     if step is not None:
         lines += _step_lines(row, step, batch)
     return Explanation(index, row, tuple(lines))
@@ -274,10 +275,9 @@ def _field_rule(op: str) -> str:
     return "r = r_in (elementwise: the field passes through; several inputs: the largest)"
 
 
-def _bound_lines(bound: Any, device: Any, memory: Any) -> list[Line]:
+def _bound_lines(bound: Any, device: Any, dtype: str) -> list[Line]:
     from .roofline import seconds_text
 
-    dtype = memory.dtype if memory is not None else "fp32"
     peak = device.peak(dtype)
     return [
         Line("compute time", f"MACs / peak MACs per second ({device.name}, {dtype})",

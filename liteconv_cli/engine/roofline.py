@@ -58,6 +58,14 @@ class Device(NamedTuple):
 
 
 def _positive_int(value: object, what: str, file: str | None) -> int:
+    if isinstance(value, str):  # 2e9 (YAML 1.1 reads it as text), 48G, 12.8G
+        from .fit import parse_amount
+
+        try:
+            value = parse_amount(value, what)
+        except InvalidValue:
+            raise SpecError(f"{what}={value!r} is not a positive whole number (e.g. 48000000000, 48G)",
+                            file=file) from None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value <= 0 \
             or value == float("inf") or isinstance(value, float) and not value.is_integer():
         raise SpecError(f"{what}={value!r} is not a positive whole number", file=file)

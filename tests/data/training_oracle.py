@@ -1,10 +1,18 @@
-"""Measure one training step of a model with PyTorch: FlopCounterMode forward/backward, the MACs
+"""The oracle behind tests/data/training-oracle.json (needs torch; not run by the tests).
+
+Measure one training step of a model with PyTorch: FlopCounterMode forward/backward, the MACs
 actually done (conv/linear hooks: which gradients autograd asks for), saved activations and
 optimizer state. Usage: python train_oracle.py EXPR CxHxW [--batch N] [--freeze N_FIRST_PARAMS_MODULES]"""
-import argparse, json, sys, os, math
+import argparse
+import json
+import math
+import os
+import sys
+
 sys.path.insert(0, "/work/shared/oracle")
 import tvshim  # noqa
-import torch, torch.nn as nn
+import torch
+import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
 def build(expr):
@@ -16,10 +24,13 @@ def build(expr):
     return eval(expr, {"torch": torch, "nn": nn, "torchvision": torchvision})
 
 ap = argparse.ArgumentParser()
-ap.add_argument("model"); ap.add_argument("input"); ap.add_argument("--batch", type=int, default=1)
+ap.add_argument("model")
+ap.add_argument("input")
+ap.add_argument("--batch", type=int, default=1)
 ap.add_argument("--freeze", default="", help="comma list of module-name prefixes whose params are frozen")
 a = ap.parse_args()
-torch.manual_seed(0); torch.set_num_threads(1)
+torch.manual_seed(0)
+torch.set_num_threads(1)
 model = build(a.model).train()
 for name, p in model.named_parameters():
     if a.freeze and any(name.startswith(f) for f in a.freeze.split(",")):
@@ -43,7 +54,9 @@ def hook(mod, inp, out):
         return
     ig = macs if i.requires_grad else 0
     wg = macs if mod.weight.requires_grad else 0
-    hand["forward"] += macs; hand["input_grad"] += ig; hand["weight_grad"] += wg
+    hand["forward"] += macs
+    hand["input_grad"] += ig
+    hand["weight_grad"] += wg
     layers.append({"module": mod._lname, "forward": macs, "input_grad": ig, "weight_grad": wg,
                    "groups": getattr(mod, "groups", 1)})
 for n, m in model.named_modules():
@@ -69,9 +82,8 @@ def unpack(t):
     return t
 
 fwd = FlopCounterMode(display=False)
-with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
-    with fwd:
-        y = model(x)
+with torch.autograd.graph.saved_tensors_hooks(pack, unpack), fwd:
+    y = model(x)
 loss = y.float().sum()
 bwd = FlopCounterMode(display=False)
 with bwd:
@@ -84,7 +96,8 @@ def opt_state(name):
     tp = [p for p in m2.parameters() if p.requires_grad]
     opt = {"sgd": lambda: torch.optim.SGD(tp, lr=0.1), "momentum": lambda: torch.optim.SGD(tp, lr=0.1, momentum=0.9),
            "adam": lambda: torch.optim.Adam(tp)}[name]()
-    m2(torch.randn(shape)).sum().backward(); opt.step()
+    m2(torch.randn(shape)).sum().backward()
+    opt.step()
     n = 0
     for st in opt.state.values():
         for v in st.values():
@@ -93,7 +106,7 @@ def opt_state(name):
     return n
 act_bytes = sum(v[0] for v in saved.values())
 by_dtype = {}
-for nb, shp, dt in saved.values():
+for nb, _shp, dt in saved.values():
     by_dtype[dt] = by_dtype.get(dt, 0) + nb
 res = {
     "model": a.model, "input": a.input, "batch": a.batch, "freeze": a.freeze, "torch": torch.__version__,
