@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: the --convention choices: the keys of engine.conventions.PROFILES (a test keeps them equal),
 #: spelled out here so that the command starts without importing that module
-CONVENTIONS = ("paper", "flops", "fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo")
+CONVENTIONS = ("paper", "flops", "fvcore", "ptflops", "ptflops-aten", "thop", "torch-flop-counter", "torchinfo")
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 LAYER_COLUMNS = [
