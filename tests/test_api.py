@@ -27,7 +27,7 @@ def test_every_name_in_all_resolves():
 
 
 def test_network_api_through_the_package():
-    # shared/reference/peer-counts.json mobilenet_v1.alpha_1.0_res_224: params.total, macs_analytic.conv_plus_linear
+    # tests/data/peer-counts.json mobilenet_v1.alpha_1.0_res_224: params.total, macs_analytic.conv_plus_linear
     result = liteconv_cli.walk(liteconv_cli.load_spec(str(CONFIGS / "mobilenet_v1.yaml")))
     assert (result.total.params, result.total.macs) == (4_231_976, 568_740_352)
 

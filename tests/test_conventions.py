@@ -1,7 +1,7 @@
 """Counting conventions (engine.conventions and ``network --convention``).
 
 Every expected total is the number the tool printed for the real PyTorch model, copied from
-/work/shared/reference/peer-counts.json (its JSON path in a comment); the element counts are
+tests/data/peer-counts.json (its JSON path in a comment); the element counts are
 that file's ``elementwise_counts``. Nothing here is read from our own output.
 """
 

@@ -1,7 +1,7 @@
 """``liteconv convert``, the conversion engine (engine/convert.py) and the spec writer (spec_dump.py).
 
 Expected figures are arithmetic written out in the test, the MobileNet paper's printed digits
-(arXiv:1704.04861 Table 4) or the PyTorch measurements of /work/shared/reference/peer-counts.json,
+(arXiv:1704.04861 Table 4) or the PyTorch measurements of tests/data/peer-counts.json,
 copied here as literals; none is copied from liteconv's own output.
 """
 

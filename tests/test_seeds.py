@@ -1,12 +1,13 @@
 """Every worked example in the seeds, recomputed through the public API.
 
-The seeds are the design documents in /work/shared/seeds/ (000 to 004). Each row names its seed
-in a comment and its expected value is the seed's own formula written as arithmetic, so a
-reader can check it by eye. Where a seed prints a number its formula does not give, the row
+The seeds are the project's five design documents (000 to 004; articles kept beside the
+repository, not in it: tests/data/README.md). Each row names its seed in a comment and its
+expected value is the seed's own formula written as arithmetic, so a reader can check it by eye
+without the seed. Where a seed prints a number its formula does not give, the row
 asserts the corrected value and the comment says what was printed; docs/errata.md lists them.
 
 The MobileNet paper (arXiv:1704.04861, cited by seeds 000, 002 and 004) and PyTorch's own counts
-(/work/shared/reference/peer-counts.json: torchvision models and the paper's MobileNetV1 in plain
+(tests/data/peer-counts.json: torchvision models and the paper's MobileNetV1 in plain
 PyTorch) are the independent oracles for the network-level figures.
 """
 
@@ -272,7 +273,7 @@ def mobilenet_v1(variant: str = "separable", last_stride: int = 1) -> tuple[dict
 
 
 def test_mobilenet_v1_matches_pytorch():
-    # reference/peer-counts.json, mobilenet_v1.alpha_1.0_res_224 (PyTorch, fvcore agrees):
+    # tests/data/peer-counts.json, mobilenet_v1.alpha_1.0_res_224 (PyTorch, fvcore agrees):
     # conv_by_kind standard 10,838,016, depthwise 17,385,984, pointwise 539,492,352;
     # conv_plus_linear 568,740,352 (the paper's "569 million Mult-Adds"); params.total 4,231,976
     by_kind, hw = mobilenet_v1()
@@ -344,7 +345,7 @@ def test_mobilenet_table_4_conv_mobilenet():
 
 def test_seed_001_mobilenet_vs_resnet50():
     # seed 001: MobileNetV1 has "6x fewer parameters" and "8x fewer operations" than ResNet-50.
-    # ResNet-50 from reference/peer-counts.json (torchvision resnet50): params.total 25,557,032,
+    # ResNet-50 from tests/data/peer-counts.json (torchvision resnet50): params.total 25,557,032,
     # macs_analytic.conv_plus_linear 4,089,184,256 (torchvision publishes 4.089 "GFLOPS").
     by_kind, _ = mobilenet_v1()
     mobilenet_macs = sum(c.macs for c in by_kind.values()) + FC_MACS
@@ -357,7 +358,7 @@ def test_seed_001_mobilenet_vs_resnet50():
 # ---------------------------------------------------------------- MobileNetV2's inverted residual
 
 # seed 001: "MobileNetV2 adds inverted residuals: expand channels with 1x1, do depthwise 3x3,
-# compress with 1x1". Checked against torchvision's mobilenet_v2 layers in reference/peer-counts.json
+# compress with 1x1". Checked against torchvision's mobilenet_v2 layers in tests/data/peer-counts.json
 # (bias-free, BatchNorm after each conv, t = 6 except the first block).
 MOBILENET_V2 = [
     # features.1: t = 1, no expand; dw 32 at 112x112, project 32 -> 16
