@@ -15,14 +15,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .engine.network import CONV_KINDS, Block, Branches, Layer, Network, Pool, kind_of
-from .engine.shapes import pair
-from .spec import KEYS, REQUIRED
+from .engine.network import COMMON, REGISTRY, Block, Branches, Layer, Network, kind_of
 
-#: keys where an integer n stands for the pair [n, n]
-_PAIRS = frozenset(("kernel", "stride", "dilation"))
+#: keys where an integer n stands for one value per spatial dim
+_DIMS = frozenset(("kernel", "stride", "dilation", "padding", "output_padding", "size"))
 #: the values a layer takes when neither it nor ``defaults:`` states them (torch.nn.Conv2d's)
 BUILTIN_DEFAULTS: dict[str, Any] = {"bias": True, "batchnorm": False, "activation": "none"}
+_FIELD = {"from": "from_", "global": "global_"}
 
 
 def _walk(layers: Sequence[Layer]) -> Iterator[Layer]:
@@ -37,7 +36,8 @@ def _walk(layers: Sequence[Layer]) -> Iterator[Layer]:
 
 def infer_defaults(net: Network) -> dict[str, Any]:
     """The most common bias, batchnorm and activation among the convolution layers (ties: the built-in value)."""
-    convs = [layer for layer in _walk(net.layers) if isinstance(layer, CONV_KINDS)]
+    convs = [layer for layer in _walk(net.layers) if "bias" in REGISTRY[kind_of(layer)].defaults
+             and not isinstance(layer, Block)]
     out: dict[str, Any] = {}
     for key, builtin in BUILTIN_DEFAULTS.items():
         counts = Counter(getattr(layer, key) for layer in convs)
@@ -58,41 +58,43 @@ def _plain(value: Any) -> Any:
 
 def _same(field: str, value: Any, default: Any) -> bool:
     """``value`` is what the layer gets without the key (``1`` and ``[1, 1]`` are the same stride)."""
-    if field in _PAIRS and value is not None and default is not None:
-        return bool(pair(value) == pair(default))
+    if field in _DIMS and value is not None and default is not None and not isinstance(value, str):
+        v = value if isinstance(value, tuple) else None
+        d = default if isinstance(default, tuple) else None
+        if v is not None and d is None and not isinstance(default, str):
+            return all(x == default for x in v)
+        if d is not None and v is None:
+            return all(x == value for x in d)
     return bool(value == default)
 
 
 def layer_data(layer: Layer, defaults: dict[str, Any]) -> dict[str, Any]:
     """One layer as a spec mapping: kind, name, then the keys that differ from their defaults."""
     kind = kind_of(layer)
+    spec = REGISTRY[kind]
     data: dict[str, Any] = {"kind": kind}
     if layer.name is not None:
         data["name"] = layer.name
-    keys, required = KEYS[kind], REQUIRED.get(kind, ())
-    field_defaults = type(layer)._field_defaults
-    for field in layer._fields:
-        if field not in keys:
-            continue  # name, repeat and origin are handled apart; a field the spec has no key for is unused
-        value = getattr(layer, field)
-        if field == "layers":
+    for key, info in spec.keys.items():
+        value = getattr(layer, _FIELD.get(key, key))
+        if key == spec.nested == "layers":
             data["layers"] = [layer_data(child, defaults) for child in value]
             continue
-        if field == "branches":
+        if key == spec.nested == "branches":
             data["branches"] = [[layer_data(child, defaults) for child in branch] for branch in value]
             continue
-        if isinstance(layer, Pool) and field == "output" and value == (1, 1) and layer.kernel is None:
-            data["global"] = True
-            continue
-        if field in BUILTIN_DEFAULTS and (isinstance(layer, CONV_KINDS) or (
-                isinstance(layer, Block) and field != "activation")):
-            default = defaults[field]  # what the spec loader fills in from defaults:
+        if key in spec.defaults and key in BUILTIN_DEFAULTS:
+            default = defaults[key]  # what the spec loader fills in from defaults:
         else:
-            default = field_defaults.get(field)
-        if field in required or not _same(field, value, default):
-            data[field] = _plain(value)
-    if layer.repeat != 1:
-        data["repeat"] = layer.repeat
+            default = info.default
+        if key in spec.required or not _same(key, value, default):
+            data[key] = _plain(value)
+    for key, info in COMMON.items():
+        if key == "name":
+            continue
+        value = getattr(layer, _FIELD.get(key, key))
+        if value != info.default:
+            data[key] = _plain(value[0] if key == "from" and len(value) == 1 else value)
     return data
 
 
@@ -102,7 +104,10 @@ def to_data(net: Network, description: str | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"name": net.name}
     if description:
         data["description"] = description
-    data["input"] = [net.input.c, net.input.h, net.input.w]
+    if net.inputs:
+        data["inputs"] = {n: list(shape) for n, shape in net.inputs}
+    else:
+        data["input"] = list(net.input)
     if net.width != 1:
         data["width"] = net.width
     if net.resolution is not None:
@@ -112,6 +117,8 @@ def to_data(net: Network, description: str | None = None) -> dict[str, Any]:
     if defaults != BUILTIN_DEFAULTS:
         data["defaults"] = defaults
     data["layers"] = [layer_data(layer, defaults) for layer in net.layers]
+    if net.outputs:
+        data["outputs"] = list(net.outputs)
     return data
 
 

@@ -96,7 +96,8 @@ def test_a_bad_file_among_good_ones(run, tmp_path):
     assert r.exit_code == 1
     assert r.stderr.splitlines() == [
         f"Error: {bad}:3: layer 1 'conv1': unknown key 'strde' for kind conv (did you mean 'stride'?); it takes "
-        "name, repeat, scale_depth, out, kernel, stride, padding, dilation, bias, batchnorm, activation, scale, groups"
+        "out, kernel, stride, padding, dilation, bias, batchnorm, activation, scale, groups, name, repeat, from, share, "
+        "functional"
     ]
     assert [row["network"] for row in csv_rows(r.stdout)] == ["MobileNetV1", "MobileNetV2"]
 

@@ -552,7 +552,7 @@ def test_the_convolution_kinds_share_their_common_keys_and_defaults():
     for cls in CONV_KINDS:
         assert {k: cls._field_defaults.get(k, "missing") for k in shared} == shared, cls.__name__
     for cls in KINDS.values():
-        assert cls._fields[-3:] == ("name", "repeat", "origin"), cls.__name__
+        assert cls._fields[-6:] == ("name", "repeat", "from_", "share", "functional", "origin"), cls.__name__
 
 
 def test_walk_is_repeatable_and_context_dependent():
@@ -579,15 +579,15 @@ def test_errors_name_the_file_line_layer_and_field():
     ("layers", "message"),
     [
         ((ConvLayer(out=8, kernel=7, padding="valid"),), "layer 1 'conv1': kernel=7 is larger than the padded input"),
-        ((Pool(mode="max", kernel=2, padding=2),), "padding=2 is not between 0 and half the kernel"),
-        ((Pool(mode="avg"),), "kernel=None is missing"),
+        ((Pool(mode="max", kernel=2, padding=2),), "padding=2 is more than half the kernel"),
+        ((Pool(mode="avg"),), "give exactly one of kernel, global: true or output"),
         ((Shuffle(groups=2),), "groups=2 does not divide the 3 input channels"),
         ((Branches(branches=((), ()), split=(1, 1)),), "split=[1, 1] is not 2 channel counts summing to the input's 3"),
         ((Branches(branches=((Pointwise(out=2),), ()), merge="add"),), "merge=add needs equal branch outputs"),
         ((Block(layers=(Block(layers=(ConvLayer(out=6, groups=4, name="deep"),)),)),),
          "layer 1.1.1 'deep': groups=4 does not divide in_channels=3"),
         ((ConvLayer(out=1, activation="swoosh"),), "activation=swoosh is not one of"),
-        ((SE(),), "squeeze=None or ratio: give exactly one of them"),
+        ((SE(),), "squeeze=(missing) or ratio is needed"),
     ],
 )
 def test_invalid_layers(layers, message):

@@ -18,8 +18,9 @@ from ..engine.memory import dtype_bytes, intensity, traffic
 from ..engine.shapes import conv_output_hw
 from ..errors import InvalidValue
 from ..formats import Column, Report, Table, cost_columns
-from . import emit, output_options
-from .params import INTS, PADDING, PAIRS, POSITIVE
+from . import analyses, emit, output_options
+from .analyses import compare_options
+from .params import INTS, PADDING, PAIRS, POSITIVE, values_json
 
 #: engine field -> the option a user typed, so an engine error names the option
 OPTION_OF = {
@@ -64,6 +65,7 @@ COLUMNS = [
 ]
 
 MEMORY_COLUMNS = [
+    Column("dtype", "dtype", "text", show="machine"),
     Column("param_bytes", "param bytes"),
     Column("activation_bytes", "activation bytes", show="machine"),
     Column("traffic_bytes", "bytes moved"),
@@ -72,6 +74,9 @@ MEMORY_COLUMNS = [
 
 #: most rows a table for people may have; a sweep beyond it wants csv or json
 MAX_TABLE_ROWS = 10_000
+#: most combinations of kernel, size, stride and dilation a sweep may have: each is checked
+#: before the first row is written
+MAX_SPATIAL = 1_000_000
 
 
 def _hw(p: tuple[int, int]) -> str:
@@ -85,17 +90,20 @@ def _variants_help() -> str:
 def _cells(variant: str, stage: str, out: Any, cost: Any, human: bool = True) -> dict[str, object]:
     """A row's output shape and cost terms (the ``output`` text only when people will read it)."""
     # one dict display (no merge, no resize): this runs for every row of a sweep
-    out_c, out_h, out_w = out
-    weights, bias, bn, macs, bias_adds, bn_elements, elementwise = cost
+    out_c = out[0]
+    out_h, out_w = (out[-2], out[-1]) if len(out) >= 3 else (out[1] if len(out) == 2 else None, None)
+    weights, bias, bn, macs, bias_adds, bn_elements, elementwise, _ = cost
     return {"variant": variant, "stage": stage, "output": str(out) if human else None, "out_c": out_c,
             "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "macs": macs,
             "bias_adds": bias_adds, "bn_elements": bn_elements, "elementwise": elementwise, "params": cost.params,
             "flops": cost.flops}
 
 
-def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[str, object]) -> dict[str, object]:
+def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[str, object], dtype: str = ""
+            ) -> dict[str, object]:
     """Add the memory columns of ``stages`` to ``row``."""
     moved = traffic(stages, bytes_per_value)
+    row["dtype"] = dtype
     row["param_bytes"] = moved.param_bytes
     # what the last stage writes (with one stage, what the traffic counted as its output)
     row["activation_bytes"] = moved.output_bytes if len(stages) == 1 else stages[-1].output.elements * bytes_per_value
@@ -104,8 +112,8 @@ def _memory(stages: Sequence[Any], macs: int, bytes_per_value: int, row: dict[st
     return row
 
 
-def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, human: bool = True
-         ) -> dict[str, object]:
+def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, human: bool = True,
+         dtype: str = "") -> dict[str, object]:
     stages = e.stages
     cost = stages[0].cost if len(stages) == 1 else e.cost
     row = _cells(e.variant, "", stages[-1].output, cost, human)
@@ -116,18 +124,18 @@ def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, 
         row["params_ratio"] = cost.params / std_cost.params
         row["macs_ratio"] = cost.macs / std_cost.macs
     if bytes_per_value:
-        _memory(stages, cost.macs, bytes_per_value, row)
+        _memory(stages, cost.macs, bytes_per_value, row, dtype)
     if detail:
         v = VARIANTS[e.variant]
         closed = v.closed_form_value(e.layer)
         row.update(
-            stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {s.kernel[0]}x{s.kernel[1]}" for s in e.stages),
+            stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {'x'.join(map(str, s.kernel))}" for s in e.stages),
             closed_form=closed,
             closed_form_formula=v.ratio_text if closed is not None else "",
             closed_form_text=f"{v.ratio_text} = {float(closed):.4f}" if closed is not None else "",
             stage_list=[
                 {"name": s.name, "kind": s.kind, "input": str(s.input), **_cells(e.variant, s.name, s.output, s.cost),
-                 **(_memory([s], s.cost.macs, bytes_per_value, {}) if bytes_per_value else {})}
+                 **(_memory([s], s.cost.macs, bytes_per_value, {}, dtype) if bytes_per_value else {})}
                 for s in e.stages
             ],
         )
@@ -191,15 +199,16 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @click.option("-v", "--variant", "variants", multiple=True, type=click.Choice(list(VARIANTS)),
               help="Show only this variant (repeatable). Default: all.")
 @click.option("--stages", is_flag=True, help="Also show each stage of the composite variants.")
-@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16", "int8"]), default="fp32", show_default=True,
-              help="Data type for memory traffic and arithmetic intensity (shown with a size).")
+@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16", "int8"]), default=None,
+              help="Data type for memory traffic and arithmetic intensity (default fp32; needs --size or -H/-W).")
+@compare_options
 @output_options
 def compare(
     cin: tuple[int, ...], cout: tuple[int, ...], kernel: tuple[tuple[int, int], ...],
     size: tuple[tuple[int, int], ...] | None, height: int | None, width: int | None,
     stride: tuple[tuple[int, int], ...], padding: Any, dilation: tuple[tuple[int, int], ...],
     groups: tuple[int, ...], expansion: tuple[int, ...], depth_multiplier: int, bias: bool, batchnorm: bool,
-    variants: tuple[str, ...], stages: bool, dtype: str, fmt: str, output: str,
+    variants: tuple[str, ...], stages: bool, dtype: str | None, fmt: str, output: str, **analysis: Any,
 ) -> None:
     """Compare the cost of every convolution variant for one layer.
 
@@ -216,6 +225,14 @@ def compare(
     sizes: Sequence[tuple[int, int] | None] = size or [None]
     if size is None and (height or width):
         sizes = [(height or width, width or height)]  # type: ignore[list-item]
+    if dtype is not None and sizes[0] is None:
+        raise click.UsageError("--dtype sets the bytes of the memory columns, which need a feature map: give --size "
+                               "or -H/-W")
+    dtype = dtype or "fp32"
+    spatial = len(kernel) * len(sizes) * len(stride) * len(dilation)
+    if spatial > MAX_SPATIAL:
+        raise click.UsageError(f"--kernel x --size x --stride x --dilation gives {spatial:,} combinations, over the "
+                               f"limit of {MAX_SPATIAL:,}")
     names = list(variants) or [n for n in VARIANTS if n != "grouped" or max(groups) > 1]
     if "grouped" in names and max(groups) == 1:
         raise click.BadParameter("the grouped variant needs --groups G with G > 1", param_hint="'--variant'")
@@ -270,12 +287,13 @@ def compare(
                     if name == "grouped" and g == 1:
                         continue
                     e = std if name == "standard" else evaluate(layer, name)
-                    row = _row(e, std, not sweep, bytes_per_value, human)
+                    row = _row(e, std, not sweep, bytes_per_value, human, dtype)
                     if config:
                         row.update(config)
                     yield row
                     if stages and len(e.stages) > 1:
-                        for s in row.get("stage_list") or _row(e, std, True, bytes_per_value)["stage_list"]:  # type: ignore[attr-defined]
+                        detail = row if "stage_list" in row else _row(e, std, True, bytes_per_value, True, dtype)
+                        for s in detail["stage_list"]:  # type: ignore[attr-defined]
                             yield {**s, **config, "_style": "dim"}
 
     columns = [c for c in COLUMNS if stages or c.key != "stage"]
@@ -307,17 +325,22 @@ def compare(
     meta = {} if fmt != "json" else {  # only json writes it (and a sweep's lists can be long)
         "command": "compare",
         "layer": {
-            "in_channels": list(cin) if sweep else cin[0], "out_channels": list(cout) if sweep else cout[0],
-            "kernel_size": [list(k) for k in kernel] if sweep else list(kernel[0]),
-            "size": [list(s) if s else None for s in sizes] if sweep else (list(sizes[0]) if sizes[0] else None),
-            "stride": [list(s) for s in stride] if sweep else list(stride[0]),
+            # a sweep's values as written: a range is {start, stop, step} (stop included), never every value
+            "in_channels": values_json(cin) if sweep else cin[0],
+            "out_channels": values_json(cout) if sweep else cout[0],
+            "kernel_size": values_json(kernel) if sweep else list(kernel[0]),
+            "size": (values_json(sizes) if sizes[0] else None) if sweep else (list(sizes[0]) if sizes[0] else None),
+            "stride": values_json(stride) if sweep else list(stride[0]),
             "padding": list(padding) if isinstance(padding, tuple) else padding,
-            "dilation": [list(d) for d in dilation] if sweep else list(dilation[0]),
-            "groups": list(groups) if sweep else groups[0], "bias": bias, "batchnorm": batchnorm,
-            "expansion": list(expansion) if sweep else expansion[0], "depth_multiplier": depth_multiplier,
+            "dilation": values_json(dilation) if sweep else list(dilation[0]),
+            "groups": values_json(groups) if sweep else groups[0], "bias": bias, "batchnorm": batchnorm,
+            "expansion": values_json(expansion) if sweep else expansion[0], "depth_multiplier": depth_multiplier,
         },
         "macs_unit": "total" if with_size else "per output position",
         "dtype": dtype if with_size else None,
     }
     report = Report([Table("variants", title, columns, rows(), notes=notes)], meta)
+    opts = analyses.options(analysis)
+    if opts.any or fmt == "html":  # --batch, --device, --units: cli/analyses.py (issue 12)
+        report = analyses.extend_compare(report, opts, fmt, dtype, sweep, with_size)
     emit(report, fmt, output)

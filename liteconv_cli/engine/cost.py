@@ -7,8 +7,9 @@ Counting convention (the same everywhere in liteconv):
   connected layer ``in_features * out_features``. Bias is not part of the MACs. This is
   what the MobileNet papers call Mult-Adds and what torchvision publishes as "GFLOPS".
 * Parameters are counted apart: ``weights``, ``bias`` (one per output channel of a layer
-  with bias) and ``bn`` (BatchNorm's gamma and beta, 2 per channel; its running mean and
-  variance are buffers, not parameters, as in PyTorch).
+  with bias), ``bn`` (BatchNorm's gamma and beta, 2 per channel; its running mean and
+  variance are buffers, not parameters, as in PyTorch) and ``other`` (the affine weight and
+  bias of LayerNorm, GroupNorm and InstanceNorm, and layer scale: PyTorch's ``other``).
 * FLOPs here are ``2 * MACs + bias_adds + 2 * bn_elements + elementwise``: a multiply and
   an add per MAC, one add per output element of a biased layer, a multiply and an add per
   BatchNorm element (its inference form, scale and shift), and one operation per element
@@ -23,6 +24,10 @@ from .records import dataclass_api
 #: the most digits a number given to liteconv (a channel count, a size, ...) may have: the
 #: products of a few stay far below the 4,300 digits Python will print of an int
 MAX_DIGITS = 100
+#: the largest width multiplier alpha accepted (specs and options): far above any published
+#: network's (torchvision's widest is 2.0), and small enough that ``c * alpha`` stays a finite
+#: float for every channel count of MAX_DIGITS digits
+MAX_WIDTH_MULT = 1000
 
 
 @dataclass_api
@@ -36,11 +41,12 @@ class Cost(NamedTuple):
     bias_adds: int = 0
     bn_elements: int = 0
     elementwise: int = 0
+    other: int = 0  # other parameters: LayerNorm/GroupNorm/InstanceNorm affine, layer scale
 
     @property
     def params(self) -> int:
-        """All trainable parameters: weights + bias + BatchNorm."""
-        return self.weights + self.bias + self.bn
+        """All trainable parameters: weights + bias + BatchNorm + other."""
+        return self.weights + self.bias + self.bn + self.other
 
     @property
     def flops(self) -> int:
@@ -59,6 +65,7 @@ class Cost(NamedTuple):
                 self.bias_adds + other.bias_adds,
                 self.bn_elements + other.bn_elements,
                 self.elementwise + other.elementwise,
+                self.other + other.other,
             ),
         )
 
@@ -70,7 +77,7 @@ class Cost(NamedTuple):
 
     def as_dict(self) -> dict[str, int]:
         """Every term and the derived params and flops, as plain integers."""
-        weights, bias, bn, macs, bias_adds, bn_elements, elementwise = self
+        weights, bias, bn, macs, bias_adds, bn_elements, elementwise, other = self
         return {
             "weights": weights,
             "bias": bias,
@@ -79,6 +86,7 @@ class Cost(NamedTuple):
             "bias_adds": bias_adds,
             "bn_elements": bn_elements,
             "elementwise": elementwise,
+            "other": other,
             "params": self.params,
             "flops": self.flops,
         }

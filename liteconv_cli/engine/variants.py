@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..errors import InvalidValue
 from .cost import Cost
 from .records import dataclass_api
-from .shapes import Padding, Pair, Shape
-from .shapes import _cached_output_hw as _output_hw  # a Conv's fields are hashable: no fallback needed
+from .shapes import Dims, Padding, Pair, Shape, dims_of, transposed_output
+from .shapes import _cached_output as _output  # a Conv's fields are hashable: no fallback needed
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -29,25 +29,14 @@ def _positive(name: str, value: object) -> None:
         raise InvalidValue(name, value, "is not a positive integer")
 
 
-def _positive_pair(name: str, value: object) -> tuple[int, int]:
-    """``value`` as a pair of positive integers (an int n stands for (n, n))."""
-    if type(value) is int:
-        value = (value, value)
-    if type(value) is not tuple or len(value) != 2:
-        raise InvalidValue(name, value, "is not an integer or a pair of integers")
-    _positive(name, value[0])
-    _positive(name, value[1])
-    return value
-
-
 class _ConvFields(NamedTuple):
     in_channels: int
     out_channels: int
-    kernel_size: Pair = (3, 3)
-    size: Pair | None = None
-    stride: Pair = (1, 1)
+    kernel_size: Dims = 3  # type: ignore[assignment]  # made a tuple by Conv.__new__
+    size: Dims | None = None
+    stride: Dims = 1  # type: ignore[assignment]
     padding: Padding = "same"
-    dilation: Pair = (1, 1)
+    dilation: Dims = 1  # type: ignore[assignment]
     groups: int = 1
     bias: bool = True
     batchnorm: bool = False
@@ -61,26 +50,41 @@ _record = tuple.__new__
 _make_conv = _ConvFields.__new__  # fills in the defaults, checks nothing
 
 
-def _pair_fast(name: str, value: Any) -> tuple[int, int]:
-    # the common cases inline; anything else goes to _positive_pair for its exact error
-    if type(value) is tuple and len(value) == 2:
-        a, b = value
-        if type(a) is int and type(b) is int and a >= 1 and b >= 1:
+def _dims_fast(name: str, value: Any, rank: int) -> Dims:
+    # the common cases inline; anything else goes to dims_of for its exact error
+    if type(value) is tuple and len(value) == rank:
+        for v in value:
+            if type(v) is not int or v < 1:
+                break
+        else:
             return value
     elif type(value) is int and value >= 1:
-        return (value, value)
-    return _positive_pair(name, value)
+        return (value,) * rank
+    return dims_of(value, rank, name)
+
+
+def _rank(size: Any, *values: Any) -> int:
+    """The number of spatial dims: the size's if a tuple, else the first tuple's, else 2."""
+    if isinstance(size, tuple | list):
+        return len(size)
+    for v in values:
+        if isinstance(v, tuple | list):
+            return len(v)
+    return 2
 
 
 @dataclass_api
 class Conv(_ConvFields):
-    """One convolution layer as torch.nn.Conv2d describes it, plus BatchNorm and variant knobs.
+    """One convolution layer as torch.nn.ConvNd describes it, plus BatchNorm and variant knobs.
 
-    ``size`` is the input (H, W); None costs one output position. Defaults follow
+    ``size`` is the input's spatial dims (``(H, W)``; ``(L,)`` for Conv1d, ``(D, H, W)`` for
+    Conv3d); None costs one output position. ``kernel_size``, ``stride`` and ``dilation``
+    have one value per spatial dim (an integer stands for all); the rank comes from
+    ``size``, else from the first of them given as a tuple, else 2. Defaults follow
     torch.nn.Conv2d (bias on, stride 1, dilation 1, groups 1) except padding, which is
-    ``same`` so that a layer keeps its size at stride 1. Integers stand for square pairs;
-    every value is checked (:class:`~liteconv_cli.errors.InvalidValue`). Immutable: derive a
-    layer with ``dataclasses.replace(conv, stride=2)`` (or ``conv._replace(stride=2)``).
+    ``same`` so that a layer keeps its size at stride 1. Every value is checked
+    (:class:`~liteconv_cli.errors.InvalidValue`). Immutable: derive a layer with
+    ``dataclasses.replace(conv, stride=2)`` (or ``conv._replace(stride=2)``).
     """
 
     __slots__ = ()
@@ -88,11 +92,12 @@ class Conv(_ConvFields):
     def __new__(cls, *args: Any, **kwargs: Any) -> "Conv":
         (in_channels, out_channels, kernel_size, size, stride, padding, dilation, groups, bias, batchnorm, expansion,
          depth_multiplier) = _make_conv(cls, *args, **kwargs)
-        kernel_size = _pair_fast("kernel_size", kernel_size)
-        stride = _pair_fast("stride", stride)
-        dilation = _pair_fast("dilation", dilation)
+        rank = _rank(size, kernel_size, stride, dilation, padding)
         if size is not None:
-            size = _pair_fast("size", size)
+            size = _dims_fast("size", size, rank)
+        kernel_size = _dims_fast("kernel_size", kernel_size, rank)
+        stride = _dims_fast("stride", stride, rank)
+        dilation = _dims_fast("dilation", dilation, rank)
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups),
                             ("expansion", expansion), ("depth_multiplier", depth_multiplier)):
             if type(value) is not int or value < 1:  # bool is not an int here
@@ -101,9 +106,11 @@ class Conv(_ConvFields):
         if isinstance(p, str):
             if p != "same" and p != "valid":
                 raise InvalidValue("padding", p, "is not 'same', 'valid' or a non-negative integer")
-        elif isinstance(p, tuple):
-            if len(p) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p):
-                raise InvalidValue("padding", p, "is not a pair of non-negative integers")
+        elif isinstance(p, tuple | list):
+            p = padding = tuple(p)
+            if len(p) != rank or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in p):
+                raise InvalidValue("padding", "x".join(map(str, p)),
+                                   f"is not {rank} non-negative integers (one per spatial dim)")
         elif isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise InvalidValue("padding", p, "is not 'same', 'valid' or a non-negative integer")
         if in_channels % groups:
@@ -118,13 +125,18 @@ class Conv(_ConvFields):
         values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
         return type(self)(*values, **changes)  # a key left in changes is not a field: TypeError
 
+    @property
+    def rank(self) -> int:
+        """Spatial dims: 1 (Conv1d), 2 (Conv2d) or 3 (Conv3d)."""
+        return len(self.kernel_size)
+
     __replace__ = _replace  # copy.replace (Python 3.13)
 
     @property
     def input(self) -> Shape:
         """The input feature map."""
         size = self.size
-        return _record(Shape, (self.in_channels, None, None) if size is None else (self.in_channels, *size))
+        return _record(Shape, (self.in_channels,) if size is None else (self.in_channels, *size))
 
 
 def conv_kind(c: Conv) -> str:
@@ -135,7 +147,7 @@ def conv_kind(c: Conv) -> str:
     """
     if c.groups > 1:
         return "depthwise" if c.groups == c.in_channels else "grouped"
-    return "pointwise" if c.kernel_size == (1, 1) else "standard"
+    return "pointwise" if all(k == 1 for k in c.kernel_size) else "standard"
 
 
 @dataclass_api
@@ -147,31 +159,80 @@ class Stage(NamedTuple):
     input: Shape
     output: Shape
     cost: Cost
-    kernel: Pair = (1, 1)
-    stride: Pair = (1, 1)
+    kernel: Dims = (1, 1)
+    stride: Dims = (1, 1)
     groups: int = 1
+    padding: tuple[Pair, ...] | None = None  # (before, after) per spatial dim
+    dilation: Dims | None = None
 
 
-def conv2d(c: Conv, name: str = "conv") -> Stage:
-    """Cost of one torch.nn.Conv2d (+ BatchNorm when ``c.batchnorm``): the base formula."""
+def conv(c: Conv, name: str = "conv") -> Stage:
+    """Cost of one torch.nn.ConvNd (+ BatchNorm when ``c.batchnorm``): the base formula.
+
+    ``weights = C_out * (C_in / groups) * prod(K)``; ``MACs = weights * prod(out dims)``;
+    bias: ``C_out`` params and one add per output element; BatchNorm: ``2 * C_out`` params and
+    its elements. The same for every rank (fvcore's conv handle). Shapes follow PyTorch.
+    """
     in_c, out_c, kernel, size, stride, padding, dilation, groups, has_bias, has_bn, _, _ = c
+    weights = out_c * (in_c // groups)
+    for k in kernel:
+        weights *= k
     if size is None:  # one output position
-        out_h = out_w = None
         positions = 1
+        out = _record(Shape, (out_c,))
     else:
-        out_h, out_w = _output_hw(size, kernel, stride, padding, dilation)
-        positions = out_h * out_w
+        out_dims = _output(size, kernel, stride, padding, dilation)
+        positions = 1
+        for d in out_dims:
+            positions *= d
+        out = _record(Shape, (out_c, *out_dims))
     elements = out_c * positions
-    weights = out_c * (in_c // groups) * kernel[0] * kernel[1]
-    bias = out_c if has_bias else 0
-    bn = 2 * out_c if has_bn else 0
-    macs = weights * positions
-    bias_adds = elements if has_bias else 0
-    bn_elements = elements if has_bn else 0
-    elementwise = 0
-    cost = _record(Cost, (weights, bias, bn, macs, bias_adds, bn_elements, elementwise))
-    out = _record(Shape, (out_c, out_h, out_w))
-    return _record(Stage, (name, conv_kind(c), c.input, out, cost, kernel, stride, groups))
+    cost = _record(Cost, (weights, out_c if has_bias else 0, 2 * out_c if has_bn else 0, weights * positions,
+                          elements if has_bias else 0, elements if has_bn else 0, 0, 0))
+    return _record(Stage, (name, conv_kind(c), c.input, out, cost, kernel, stride, groups, None, dilation))
+
+
+#: the name this formula had when every map was 2-D
+conv2d = conv
+
+
+def conv_transpose(c: Conv, output_padding: int | Dims = 0, name: str = "conv_transpose") -> Stage:
+    """Cost of one torch.nn.ConvTransposeNd (+ BatchNorm): MACs on the input grid.
+
+    ``weights = C_in * (C_out / groups) * prod(K)``; ``MACs = weights * prod(input dims)``
+    (every input element scatters a ``C_out/groups x K`` block: PyTorch's and fvcore's
+    definition); output ``(L - 1) * s - 2p + d(K - 1) + output_padding + 1`` per dim.
+    ``c.padding`` must be an integer or one per dim (not same/valid). Raises InvalidValue.
+    """
+    in_c, out_c, kernel, size, stride, padding, dilation, groups, has_bias, has_bn, _, _ = c
+    rank = len(kernel)
+    if isinstance(padding, str):
+        raise InvalidValue("padding", padding, "is not an integer (a transposed convolution has no same/valid)")
+    pad = (padding,) * rank if type(padding) is int else tuple(padding)
+    op = (output_padding,) * rank if type(output_padding) is int else tuple(output_padding)
+    if len(op) != rank or any(type(v) is not int or v < 0 for v in op):
+        raise InvalidValue("output_padding", output_padding, f"is not {rank} non-negative integers")
+    weights = in_c * (out_c // groups)
+    for k in kernel:
+        weights *= k
+    if size is None:
+        positions = 1
+        out = _record(Shape, (out_c,))
+        in_positions = 1
+    else:
+        out_dims = transposed_output(size, kernel, stride, pad, op, dilation)
+        positions = 1
+        for d in out_dims:
+            positions *= d
+        in_positions = 1
+        for d in size:
+            in_positions *= d
+        out = _record(Shape, (out_c, *out_dims))
+    elements = out_c * positions
+    cost = _record(Cost, (weights, out_c if has_bias else 0, 2 * out_c if has_bn else 0, weights * in_positions,
+                          elements if has_bias else 0, elements if has_bn else 0, 0, 0))
+    return _record(Stage, (name, "transposed", c.input, out, cost, kernel, stride, groups,
+                           tuple((p, p) for p in pad), dilation))
 
 
 def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
@@ -181,7 +242,7 @@ def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
 
 def after(c: Conv, stage: Stage, **changes: object) -> Conv:
     """The layer ``c`` re-described to take ``stage``'s output as its input."""
-    return c._replace(in_channels=stage.output.c, size=stage.output.hw, **changes)
+    return c._replace(in_channels=stage.output.c, size=stage.output.size, **changes)
 
 
 @dataclass_api
@@ -216,7 +277,14 @@ def standard(c: Conv) -> tuple[Stage, ...]:
 
 
 def grouped(c: Conv) -> tuple[Stage, ...]:
-    """Grouped convolution: G groups, each mapping C_in/G input channels to C_out/G outputs."""
+    """Grouped convolution: G groups, each mapping C_in/G input channels to C_out/G outputs.
+
+    Raises InvalidValue for groups < 2: one group is the standard convolution, and a "grouped"
+    row for it would be a second name for the same layer (the CLI refuses it for the same reason).
+    """
+    if c.groups < 2:
+        raise InvalidValue("groups", c.groups, "is not 2 or more: the grouped variant needs G > 1 groups "
+                           "(groups=1 is the standard convolution)")
     return (conv2d(c, f"conv g={c.groups}"),)
 
 
@@ -228,7 +296,8 @@ def depthwise(c: Conv) -> tuple[Stage, ...]:
 
 def pointwise(c: Conv) -> tuple[Stage, ...]:
     """Pointwise convolution: a 1x1 convolution that mixes channels at each position."""
-    return (conv2d(c._replace(kernel_size=(1, 1), padding=0, dilation=(1, 1), groups=1), "pointwise"),)
+    ones = (1,) * len(c.kernel_size)
+    return (conv2d(c._replace(kernel_size=ones, padding=0, dilation=ones, groups=1), "pointwise"),)
 
 
 def separable(c: Conv) -> tuple[Stage, ...]:
@@ -260,7 +329,7 @@ def inverted_residual(c: Conv) -> tuple[Stage, ...]:
     stages += [dw, project._replace(name="project")]
     # the identity shortcut needs equal shapes: stride 1 and C_in = C_out (torchvision's rule),
     # and, with a size, a padding that keeps the size
-    if c.stride == (1, 1) and c.in_channels == c.out_channels and project.output == c.input:
+    if all(s == 1 for s in c.stride) and c.in_channels == c.out_channels and project.output == c.input:
         stages.append(residual_add(project.output))
     return tuple(stages)
 
@@ -274,6 +343,9 @@ def _axis_padding(padding: Padding, axis: int) -> Padding:
 
 def spatial(c: Conv) -> tuple[Stage, ...]:
     """Spatially separable: Kx1 convolution to C_out, then 1xK convolution."""
+    if len(c.kernel_size) != 2:
+        raise InvalidValue("kernel_size", "x".join(map(str, c.kernel_size)), "is not 2-D: the spatial variant "
+                           "splits a KhxKw kernel into Kh x 1 and 1 x Kw")
     (kh, kw), (sh, sw), (dh, dw) = c.kernel_size, c.stride, c.dilation
     vertical = c._replace(kernel_size=(kh, 1), stride=(sh, 1), dilation=(dh, 1), groups=1,
                        padding=_axis_padding(c.padding, 0))
@@ -288,7 +360,11 @@ def spatial(c: Conv) -> tuple[Stage, ...]:
 
 
 def _k2(c: Conv) -> int:
-    return c.kernel_size[0] * c.kernel_size[1]
+    """prod(K): K^2 for a square 2-D kernel, the kernel volume for any rank."""
+    n = 1
+    for k in c.kernel_size:
+        n *= k
+    return n
 
 
 class Ratio(NamedTuple):
@@ -351,8 +427,8 @@ class Variant(NamedTuple):
         if c.size is None:  # per position: probe the grids on a map the stride and kernel fit
             spans = zip(c.stride, c.dilation, c.kernel_size, strict=True)
             probe = c._replace(size=tuple(2 * s * (d * (k - 1) + 1) for s, d, k in spans))
-        grid = standard(probe)[0].output.hw
-        if any(s.output.hw != grid for s in self.stages(probe) if s.kind != "add"):
+        grid = standard(probe)[0].output.size
+        if any(s.output.size != grid for s in self.stages(probe) if s.kind != "add"):
             return None
         return self.ratio(c)
 
