@@ -509,4 +509,5 @@ WRITERS: dict[str, Writer] = {
     "csv": write_csv,
     "json": write_json,
     "markdown": write_markdown,
+    "html": lambda r, out, color=False: __import__("liteconv_cli.report_html").report_html.write_html(r, out, color),
 }

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "convert": "liteconv_cli.cli.convert:convert_command",
     "import": "liteconv_cli.cli.import_cmd:import_command",
     "network": "liteconv_cli.cli.network:network",
+    "fit": "liteconv_cli.cli.fit:fit",
     "sweep": "liteconv_cli.cli.sweep:sweep",
 }
 
@@ -38,6 +39,7 @@ SUMMARIES: dict[str, str] = {
     "convert": "Replace the standard convolutions of a network by a cheaper variant, and show the saving.",
     "import": "Write a model file (ONNX, Keras) as an editable YAML spec.",
     "network": "Count the params and MACs of whole networks described in YAML.",
+    "fit": "Find the largest width, resolution or depth that meets a budget of MACs, params, memory or latency.",
     "sweep": "Params and MACs over a grid of width and resolution multipliers.",
 }
 
@@ -158,7 +160,7 @@ def main(args: list[str] | None = None) -> NoReturn:
 
 # ------------------------------------------------------- shared output options
 
-FORMATS = ("table", "csv", "json", "markdown")
+FORMATS = ("table", "csv", "json", "markdown", "html")
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -170,7 +172,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
     f = click.option(
         "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="table for people, csv for spreadsheets, json for scripts, markdown for docs.",
+        help="table for people, csv for spreadsheets, json for scripts, markdown for docs, html for a report.",
     )(f)
     return f
 

@@ -17,7 +17,8 @@ import click
 from ..engine.network import KINDS, NetworkCost, walk
 from ..errors import LiteconvError
 from ..formats import Column, Report, Table, cost_columns
-from . import emit, open_output, output_options
+from . import analyses, emit, open_output, output_options
+from .analyses import analysis_options
 
 if TYPE_CHECKING:
     from ..engine.activations import NetworkMemory
@@ -486,11 +487,13 @@ the others are still shown), 2 a usage error.""",
 @click.option("--chart", is_flag=True,
               help="Draw a bar chart of each layer's share of MACs and params after the tables "
                    "(--format table only).")
+@analysis_options
 @output_options
 @click.pass_context
 def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: float | None,
             resolution: int | None, memory: bool, dtype: str | None, conventions: tuple[str, ...],
-            input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str, output: str) -> None:
+            input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str, output: str,
+            **analysis: Any) -> None:
     """Count the params and MACs of whole networks described in YAML.
 
     SPEC is a YAML file (`-` reads stdin). Prints every layer (one row per convolution,
@@ -532,7 +535,12 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: fl
             click.echo(f"Error: {e}", err=True)
             failed = True
     if results:
+        opts, extras = analyses.options(analysis), None
+        if opts.any or fmt == "html":  # issue 12's analyses: cli/analyses.py
+            results, extras = analyses.prepare(results, opts, fmt, dtype, summary, bool(profiles), ctx)
         report = _report(results, summary)
+        if extras is not None:
+            report = analyses.extend_network(report, extras, opts, fmt, dtype, summary)
         if chart:
             _emit_with_charts(report, results, output)
         else:

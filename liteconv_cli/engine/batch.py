@@ -30,8 +30,8 @@ def scale_cost(cost: Cost, batch: int) -> Cost:
     """A Cost for ``batch`` examples: the per-example terms times batch, the parameters as they are."""
     if batch == 1:
         return cost
-    w, b, bn, macs, bias_adds, bn_elements, elementwise = cost
-    return Cost(w, b, bn, macs * batch, bias_adds * batch, bn_elements * batch, elementwise * batch)
+    return cost._replace(macs=cost.macs * batch, bias_adds=cost.bias_adds * batch,
+                         bn_elements=cost.bn_elements * batch, elementwise=cost.elementwise * batch)
 
 
 def scale_result(result: Any, batch: int) -> Any:

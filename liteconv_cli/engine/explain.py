@@ -149,9 +149,13 @@ def explain(result: Any, index: int, batch: int = 1, memory: Any = None, field: 
         lines.append(_line("bias", "C_out (one per output channel)", str(c_out), c_out, c.bias))
     if c.bn:
         lines.append(_line("bn", "2 x C (BatchNorm gamma and beta)", f"2 x {c_out}", 2 * c_out, c.bn))
+    other = getattr(c, "other", 0)  # norm affine and layer-scale params of the 0.2 engine
+    if other:
+        lines.append(Line("other params", "(norm affine, layer scale: docs/formulas.md)", "", other, True))
     if c.params:
-        lines.append(_line("params", "weights + bias + bn", f"{_n(c.weights)} + {_n(c.bias)} + {_n(c.bn)}",
-                           c.weights + c.bias + c.bn, c.params))
+        lines.append(_line("params", "weights + bias + bn" + (" + other" if other else ""),
+                           f"{_n(c.weights)} + {_n(c.bias)} + {_n(c.bn)}" + (f" + {_n(other)}" if other else ""),
+                           c.weights + c.bias + c.bn + other, c.params))
 
     # MACs and FLOPs (per example, times the batch)
     if macs_line is not None:
