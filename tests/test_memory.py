@@ -279,4 +279,5 @@ def test_a_layer_named_like_a_shortcut_is_an_ordinary_layer():
 def test_cli_new_columns_come_after_the_usual_ones(run):
     plain = run("network", V2, "--format", "csv").stdout.splitlines()[0]
     both = run("network", V2, "--memory", "--convention", "fvcore", "--format", "csv").stdout.splitlines()[0]
-    assert both == plain + ",param_bytes,read_bytes,activation_bytes,moved_bytes,intensity,live_bytes,convention_fvcore"
+    added = "dtype,param_bytes,read_bytes,activation_bytes,moved_bytes,intensity,live_bytes,convention_fvcore"
+    assert both == plain + "," + added

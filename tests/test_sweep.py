@@ -81,7 +81,7 @@ def sweep_csv(run, *args: str) -> list[dict[str, str]]:
 
 
 def test_table_6_width_multiplier(run):
-    rows = sweep_csv(run, "--width", "1,0.75,0.5,0.25")
+    rows = sweep_csv(run, "--width-mult", "1,0.75,0.5,0.25")
     assert [float(r["width"]) for r in rows] == [1.0, 0.75, 0.5, 0.25]
     for row in rows:
         alpha = float(row["width"])
@@ -117,7 +117,7 @@ def test_table_7_resolution_multiplier(run):
 
 def test_the_grid_has_every_combination_widths_outer(run):
     widths, resolutions = [1.0, 0.75, 0.5, 0.25], [224, 192, 160, 128]
-    rows = sweep_csv(run, "--width", "1,0.75,0.5,0.25", "--resolution", "224,192,160,128")
+    rows = sweep_csv(run, "--width-mult", "1,0.75,0.5,0.25", "--resolution", "224,192,160,128")
     assert [(float(r["width"]), int(r["resolution"])) for r in rows] == [(w, r) for w in widths for r in resolutions]
     assert list(rows[0]) == ["network", "width", "resolution", "input", "params", "params_without_bn", "macs",
                              "params_ratio", "macs_ratio"]
@@ -131,7 +131,7 @@ def test_the_grid_has_every_combination_widths_outer(run):
 
 
 def test_json_for_plotting(run):
-    r = run("sweep", V1, "--width", "0.5", "--resolution", "128:224:32", "--format", "json")
+    r = run("sweep", V1, "--width-mult", "0.5", "--resolution", "128:224:32", "--format", "json")
     assert r.exit_code == 0 and r.stderr == ""
     data = json.loads(r.stdout)
     rows = data["tables"]["sweep"]["rows"]
@@ -144,7 +144,7 @@ def test_json_for_plotting(run):
 
 
 def test_table_shows_the_papers_digits(run):
-    r = run("sweep", V1, "--width", "1,0.75,0.5,0.25")
+    r = run("sweep", V1, "--width-mult", "1,0.75,0.5,0.25")
     assert r.exit_code == 0 and r.stderr == ""
     lines = {line.split("│")[2].strip(): line for line in r.stdout.splitlines() if line.count("│") > 5}
     for alpha, (mult_adds, params) in TABLE_6.items():
@@ -174,7 +174,7 @@ def test_ratios_are_to_width_1_even_when_the_spec_says_otherwise(run):
 
 
 def test_several_specs_give_one_table(run):
-    r = run("sweep", V1, V2, "--width", "1,0.5", "--format", "csv")
+    r = run("sweep", V1, V2, "--width-mult", "1,0.5", "--format", "csv")
     assert r.exit_code == 0 and r.stderr == ""
     rows = csv_rows(r.stdout)
     assert [(row["network"], float(row["width"])) for row in rows] == [
@@ -186,7 +186,7 @@ def test_several_specs_give_one_table(run):
 
 def test_output_file(tmp_path, run):
     out = tmp_path / "grid.csv"
-    r = run("sweep", V1, "--width", "1,0.25", "--format", "csv", "-o", str(out))
+    r = run("sweep", V1, "--width-mult", "1,0.25", "--format", "csv", "-o", str(out))
     assert r.exit_code == 0 and r.stdout == "" and r.stderr == ""
     rows = csv_rows(out.read_text())
     assert [int(row["macs"]) for row in rows] == [V1_MACS, mobilenet_v1(0.25, 224)[2]]
@@ -204,8 +204,9 @@ def one_error_line(r, *words: str) -> None:
 
 
 @pytest.mark.parametrize(("option", "value"), [
-    ("--width", ","), ("--width", ""), ("--width", "abc"), ("--width", "0"), ("--width", "-0.5"),
-    ("--width", "1,,0.5"), ("--width", "inf"), ("--width", "nan"),
+    ("--width-mult", ","), ("--width-mult", ""), ("--width-mult", "abc"), ("--width-mult", "0"),
+    ("--width-mult", "-0.5"), ("--width-mult", "1,,0.5"), ("--width-mult", "inf"), ("--width-mult", "nan"),
+    ("--width-mult", "1e308"), ("--width-mult", "1,1001"),
     ("--resolution", "-5"), ("--resolution", ","), ("--resolution", "abc"), ("--resolution", "0"),
     ("--resolution", "224,-5"), ("--resolution", "1.5"),
 ])
@@ -225,14 +226,14 @@ def test_too_large_a_grid_is_a_usage_error(run):
 
 def test_a_grid_point_the_network_cannot_take_is_exit_1(tmp_path, run):
     out = tmp_path / "grid.csv"
-    r = run("sweep", V1, "--width", "1,0.001", "-o", str(out))
+    r = run("sweep", V1, "--width-mult", "1,0.001", "-o", str(out))
     assert r.exit_code == 1
     one_error_line(r, "width 0.001", "conv1", "rounds to 0")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_spec_is_exit_1(run):
-    r = run("sweep", str(CONFIGS / "nope.yaml"), "--width", "1")
+    r = run("sweep", str(CONFIGS / "nope.yaml"), "--width-mult", "1")
     assert r.exit_code == 1
     one_error_line(r, "nope.yaml", "no such file")
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..engine.convert import TARGETS, Change, Conversion, Target, change_costs, convert, parse_target
-from ..engine.cost import Cost
+from ..engine.cost import MAX_DIGITS, Cost
 from ..engine.network import Basic, Block, Bottleneck, ConvLayer, Layer, NetworkCost, kind_of, sum_costs, walk
 from ..engine.shapes import pair
 from ..errors import InvalidValue, LiteconvError
@@ -61,6 +61,8 @@ class TargetType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Target:
         if isinstance(value, Target):
             return value
+        if len(str(value).partition(":")[2].strip().lstrip("+-")) > MAX_DIGITS:
+            self.fail(f"{str(value)[:30]!r}... has a number of more than {MAX_DIGITS} digits", param, ctx)
         try:
             return parse_target(value)
         except InvalidValue as e:
@@ -174,7 +176,8 @@ Exit status: 0 success, 1 a problem with the spec or a layer the variant cannot 
 (grouped:G where G does not divide its channels), 2 a usage error (an unknown variant,
 a pattern that matches no convertible layer).""",
 )
-@click.argument("spec", type=click.Path(allow_dash=True), metavar="SPEC")
+# readable=False: an unreadable spec is a problem with the input (exit 1), as a missing one is, not usage
+@click.argument("spec", type=click.Path(allow_dash=True, readable=False), metavar="SPEC")
 @click.option("--to", "target", type=TargetType(), required=True,
               help="The variant to use: " + ", ".join(k.usage(n) for n, k in TARGETS.items()) + ".")
 @click.option("--only", multiple=True, metavar="PATTERN",

@@ -19,6 +19,7 @@ from ..errors import LiteconvError
 from ..formats import Column, Report, Table, cost_columns
 from . import analyses, emit, open_output, output_options
 from .analyses import analysis_options
+from .params import POSITIVE, width_mult_option, width_mult_value
 
 if TYPE_CHECKING:
     from ..engine.activations import NetworkMemory
@@ -86,6 +87,11 @@ BREAKDOWN_NOTE = (
 )
 
 
+def per_value(n: int) -> str:
+    """``1 byte per value``, ``4 bytes per value``."""
+    return f"{n} byte{'' if n == 1 else 's'} per value"
+
+
 def _share(part: int, whole: int) -> float | None:
     """part / whole for display (a float: importing fractions would cost every run start-up time)."""
     return part / whole if whole else None
@@ -98,6 +104,7 @@ def _pair(p: tuple[int, int] | None) -> str | None:
 
 
 MEMORY_LAYER_COLUMNS = [
+    Column("dtype", "dtype", "text", show="machine"),
     Column("param_bytes", "param bytes", show="machine"),
     Column("read_bytes", "read bytes", show="machine"),
     Column("activation_bytes", "out bytes"),
@@ -137,7 +144,7 @@ TERM_COLUMNS = [
 CONVENTION_COLUMN = Column("convention", "convention", "text")
 
 MEMORY_NOTE = (
-    "Memory as {dtype} ({n} bytes per value): out bytes = the row's output tensor; moved bytes = (tensors read + "
+    "Memory as {dtype} ({per}): out bytes = the row's output tensor; moved bytes = (tensors read + "
     "params + output) x {n}, ShuffleNet V2's memory access cost; MACs/byte = arithmetic intensity; live bytes = "
     "activation memory in use while the row runs, layer by layer, its peak at the foot (model: docs/design-tools.md)."
 )
@@ -174,6 +181,7 @@ def _layer_rows(res: Result, network: str | None) -> Iterator[dict[str, object]]
         }
         if mem is not None:
             row.update(mem[i]._asdict())
+            row["dtype"] = res.memory.dtype  # type: ignore[union-attr]
         for p in res.conventions:
             row[_conv_key(p.name)] = p.row_total(r)
         if network is not None:
@@ -293,7 +301,8 @@ def _extra_layer_columns(results: Sequence[Result]) -> list[Column]:
 
 def _memory_note(results: Sequence[Result]) -> list[str]:
     m = results[0].memory
-    return [MEMORY_NOTE.format(dtype=m.dtype, n=m.bytes_per_value)] if m is not None else []
+    return [MEMORY_NOTE.format(dtype=m.dtype, n=m.bytes_per_value, per=per_value(m.bytes_per_value))] if m is not None \
+        else []
 
 
 def _model_notes(results: Sequence[Result]) -> list[str]:
@@ -340,7 +349,7 @@ def _report(results: Sequence[Result], summary: bool) -> Report:
                             notes=[BREAKDOWN_NOTE]))
     if first.memory is not None:
         m = first.memory
-        title = f"memory as {m.dtype} ({m.bytes_per_value} bytes per value), layer by layer"
+        title = f"memory as {m.dtype} ({per_value(m.bytes_per_value)}), layer by layer"
         mcols = [NETWORK_COLUMN, *MEMORY_COLUMNS] if several else MEMORY_COLUMNS
         tables.append(Table("memory", f"{first.cost.network.name}: {title}" if not several else title, mcols,
                             [_memory_row(r) for r in results], notes=_memory_note(results)))
@@ -446,7 +455,7 @@ def _kinds_help() -> str:
 \b
 Examples:
   liteconv network configs/mobilenet_v1.yaml
-  liteconv network configs/mobilenet_v1.yaml --width 0.5 --resolution 160
+  liteconv network configs/mobilenet_v1.yaml --width-mult 0.5 --resolution 160
   liteconv network configs/*.yaml --summary --format csv > nets.csv
   liteconv network configs/resnet50.yaml --format csv | sort -t, -k19 -n
   cat net.yaml | liteconv network -
@@ -464,11 +473,11 @@ Memory, conventions and charts (docs/design-tools.md):
 Exit status: 0 success, 1 a problem with a spec (each bad file prints its own Error: line;
 the others are still shown), 2 a usage error.""",
 )
-@click.argument("specs", nargs=-1, required=True, type=click.Path(allow_dash=True), metavar="SPEC...")
+# readable=False: an unreadable spec is a problem with that input (exit 1, the others still shown), not usage
+@click.argument("specs", nargs=-1, required=True, type=click.Path(allow_dash=True, readable=False), metavar="SPEC...")
 @click.option("--summary", is_flag=True, help="One row per network: input, params, MACs, FLOPs, layers.")
-@click.option("--width", type=click.FloatRange(min=0, min_open=True),
-              help="Width multiplier alpha (overrides the spec's width:), e.g. 0.75.")
-@click.option("--resolution", type=click.IntRange(min=1),
+@width_mult_option(False, "Width multiplier alpha (overrides the spec's width:), e.g. 0.75; above 0, at most 1,000.")
+@click.option("--resolution", type=POSITIVE,
               help="Input height = width in pixels (overrides the spec's input and resolution:), e.g. 160.")
 @click.option("--memory", is_flag=True,
               help="Add memory: parameter and activation bytes, bytes moved and MACs/byte per layer, and the "
@@ -490,10 +499,10 @@ the others are still shown), 2 a usage error.""",
 @analysis_options
 @output_options
 @click.pass_context
-def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: float | None,
-            resolution: int | None, memory: bool, dtype: str | None, conventions: tuple[str, ...],
-            input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str, output: str,
-            **analysis: Any) -> None:
+def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width_mult: float | None,
+            width: float | None, resolution: int | None, memory: bool, dtype: str | None,
+            conventions: tuple[str, ...], input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str,
+            output: str, **analysis: Any) -> None:
     """Count the params and MACs of whole networks described in YAML.
 
     SPEC is a YAML file (`-` reads stdin). Prints every layer (one row per convolution,
@@ -506,6 +515,7 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width: fl
     """
     from ..spec import load_spec
 
+    width = width_mult_value(width_mult, width)
     if chart and fmt != "table":
         raise click.UsageError(f"--chart draws for people: use it with --format table, not {fmt}.", ctx)
     if chart and summary:

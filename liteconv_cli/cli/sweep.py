@@ -2,14 +2,12 @@
 
 One row per (width, resolution), as the MobileNet papers' Tables 6 and 7, with the ratio to
 the network at width 1.0 and its own resolution. Each grid point is the spec walked with
-``width`` and ``resolution`` replaced, exactly as ``liteconv network --width --resolution``.
+``width`` and ``resolution`` replaced, exactly as ``liteconv network --width-mult --resolution``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import click
 
@@ -17,12 +15,10 @@ from ..engine.network import Network, NetworkCost, walk
 from ..errors import LiteconvError
 from ..formats import Column, Report, Table
 from . import emit, output_options
-from .params import INTS
+from .params import INTS, width_mult_option, width_mult_value
 
 #: most grid points one run computes (a typo such as --resolution 1:100000 is an error, not a hang)
 MAX_GRID = 10_000
-#: most values one --width list may hold
-MAX_WIDTHS = 1_000
 
 COLUMNS = [
     Column("network", "network", "text"),
@@ -45,32 +41,6 @@ NOTE = (
     "Ratios are to width 1.0 at the spec's own resolution. Mult-Adds (M) and params (M) are rounded half up "
     "to the digits the papers print."
 )
-
-
-class WidthsType(click.ParamType):
-    """A comma-separated list of positive numbers: ``1,0.75,0.5,0.25``."""
-
-    name = "A[,A...]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[float, ...]:
-        if isinstance(value, tuple):
-            return value
-        items = str(value).replace(" ", "").split(",")
-        if not any(items) or not all(items):
-            self.fail(f"{value!r} is empty or has an empty item; give numbers such as 1,0.75,0.5", param, ctx)
-        if len(items) > MAX_WIDTHS:
-            self.fail(f"{len(items):,} values is more than the {MAX_WIDTHS:,} a list may hold", param, ctx)
-        out = []
-        where = f" (in {value!r})" if len(items) > 1 else ""
-        for item in items:
-            try:
-                v = float(item)
-            except ValueError:
-                self.fail(f"{item!r} is not a number{where}", param, ctx)
-            if not (v > 0 and math.isfinite(v)):
-                self.fail(f"{item!r} is not a positive finite number{where}", param, ctx)
-            out.append(v)
-        return tuple(out)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -118,10 +88,10 @@ def _rows(net: Network, widths: Sequence[float | None], resolutions: Sequence[in
     "sweep",
     epilog="""\b
 Examples:
-  liteconv sweep configs/mobilenet_v1.yaml --width 1,0.75,0.5,0.25          # Table 6
+  liteconv sweep configs/mobilenet_v1.yaml --width-mult 1,0.75,0.5,0.25     # Table 6
   liteconv sweep configs/mobilenet_v1.yaml --resolution 224,192,160,128     # Table 7
-  liteconv sweep configs/mobilenet_v1.yaml --width 1,0.75,0.5,0.25 --resolution 224,192,160,128 --format csv
-  liteconv sweep configs/mobilenet_v2.yaml --width 1.4,1,0.75,0.5,0.35 --resolution 96:224:32 -f json
+  liteconv sweep configs/mobilenet_v1.yaml --width-mult 1,0.75,0.5,0.25 --resolution 224,192,160,128 -f csv
+  liteconv sweep configs/mobilenet_v2.yaml --width-mult 1.4,1,0.75,0.5,0.35 --resolution 96:224:32 -f json
 
 \b
 The layer sweep (one convolution over ranges of channels and kernels) is `liteconv compare`:
@@ -131,16 +101,17 @@ The layer sweep (one convolution over ranges of channels and kernels) is `liteco
 Exit status: 0 success, 1 a problem with a spec (or a grid point it cannot take, such as
 channels that round to 0), 2 a usage error (an empty or malformed list, a value not positive).""",
 )
-@click.argument("specs", nargs=-1, required=True, type=click.Path(allow_dash=True), metavar="SPEC...")
-@click.option("--width", "widths", type=WidthsType(), default=None,
-              help="Width multipliers alpha, comma-separated, e.g. 1,0.75,0.5,0.25 (default: the spec's width).")
+# readable=False: an unreadable spec is a problem with that input (exit 1, the others still shown), not usage
+@click.argument("specs", nargs=-1, required=True, type=click.Path(allow_dash=True, readable=False), metavar="SPEC...")
+@width_mult_option(True, "Width multipliers alpha, comma-separated, e.g. 1,0.75,0.5,0.25 (default: the spec's "
+                         "width); each above 0 and at most 1,000.")
 @click.option("--resolution", "resolutions", type=INTS, default=None,
               help="Input resolutions in pixels (H = W): a list 224,192,160,128 or a range 128:224:32 "
                    "(default: the spec's input).")
 @output_options
 @click.pass_context
-def sweep(ctx: click.Context, specs: tuple[str, ...], widths: tuple[float, ...] | None,
-          resolutions: tuple[int, ...] | None, fmt: str, output: str) -> None:
+def sweep(ctx: click.Context, specs: tuple[str, ...], width_mult: tuple[float, ...] | None,
+          width: tuple[float, ...] | None, resolutions: tuple[int, ...] | None, fmt: str, output: str) -> None:
     """Params and MACs over a grid of width and resolution multipliers.
 
     One row per (width, resolution), every combination, widths outer, as the MobileNet
@@ -151,10 +122,11 @@ def sweep(ctx: click.Context, specs: tuple[str, ...], widths: tuple[float, ...] 
     """
     from ..spec import load_spec
 
+    widths = width_mult_value(width_mult, width)
     w_list: Sequence[float | None] = widths or (None,)
     r_list: Sequence[int | None] = resolutions or (None,)
     if len(w_list) * len(r_list) * len(specs) > MAX_GRID:
-        raise click.UsageError(f"--width x --resolution gives {len(w_list) * len(r_list) * len(specs):,} grid "
+        raise click.UsageError(f"--width-mult x --resolution gives {len(w_list) * len(r_list) * len(specs):,} grid "
                                f"points, over the limit of {MAX_GRID:,}")
     rows: list[dict[str, object]] = []
     meta: list[dict[str, object]] = []

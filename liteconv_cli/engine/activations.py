@@ -33,11 +33,10 @@ Live bytes of a row = every tensor alive while it runs, counted once per buffer 
 in-place results share their buffer).
 """
 
-from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from .memory import dtype_bytes
-from .network import Block, Branches, Layer, NetworkCost, Row, kind_of
+from .network import NetworkCost, Row
 
 
 class RowMemory(NamedTuple):
@@ -70,9 +69,6 @@ class NetworkMemory(NamedTuple):
 
 # ------------------------------------------------------------------ the dataflow graph
 
-#: kinds whose rows may include a projection shortcut (``<name>.shortcut``)
-_SHORTCUT_KINDS = ("basic", "bottleneck", "block")
-
 
 class _Step(NamedTuple):
     reads: tuple[int, ...]  # tensor ids
@@ -82,92 +78,48 @@ class _Step(NamedTuple):
 
 
 class _Graph:
-    """Tensors (by id, with their sizes and views) and one step per row, built by a structural walk."""
+    """Tensors (by id, with their sizes and views) and one step per row, read from the rows' reads/writes."""
 
-    def __init__(self, rows: Sequence[Row]) -> None:
-        self.rows = rows
-        self.pos = 0
+    def __init__(self) -> None:
         self.size: list[int] = []  # elements of each tensor
-        self.view_of: list[int | None] = []  # a slice is a view of its parent tensor
+        self.view_of: list[int | None] = []  # (kept for views; the 0.2 walk names a slice by its parent)
         self.steps: list[_Step] = []
+        self.ids: dict[str, int] = {}
 
     def tensor(self, elements: int, view_of: int | None = None) -> int:
         self.size.append(elements)
         self.view_of.append(view_of)
         return len(self.size) - 1
 
-    def take(self, path: tuple[int, ...], name: str) -> Iterator[Row]:
-        """The next rows of the layer at ``path`` whose name is ``name`` or starts ``name.``."""
-        rows = self.rows
-        while self.pos < len(rows):
-            r = rows[self.pos]
-            if r.path != path or not (r.name == name or r.name.startswith(name + ".")):
-                return
-            self.pos += 1
-            yield r
-
-    def step(self, row: Row, reads: tuple[int, ...]) -> int:
+    def step(self, row: Row) -> int:
+        reads = tuple(self.ids[n] for n in row.reads)
         alias = row.op in ("flatten", "dropout", "identity")
         out = self.tensor(row.output.elements)
+        self.ids[row.writes] = out
         self.steps.append(_Step(reads, out, row.op in ("batchnorm", "activation"), alias))
         return out
 
-    # --------------------------------------------------------------- mirroring the walk
 
-    def sequence(self, layers: Sequence[Layer], prefix: tuple[int, ...], name_prefix: str, x: int) -> int:
-        for i, layer in enumerate(layers, 1):
-            path = prefix + (i,)
-            base = layer.name or f"{kind_of(layer)}{i}"
-            n = layer.repeat
-            for r in range(1, n + 1):
-                name = name_prefix + base if n == 1 else f"{name_prefix}{base}.{r}"
-                x = self.layer(layer, path, name, x)
-        return x
-
-    def layer(self, layer: Layer, path: tuple[int, ...], name: str, x: int) -> int:
-        if isinstance(layer, Block):
-            inner = self.sequence(layer.layers, path, f"{name}.", x)
-            return self.local(self.take(path, name), x, inner)
-        if isinstance(layer, Branches):
-            outs = []
-            for j, branch in enumerate(layer.branches, 1):
-                src = x
-                if layer.split is not None:
-                    first = self.rows[self.pos] if self.pos < len(self.rows) else None
-                    # the slice's size is the first row's input; an empty branch passes its slice on
-                    src = self.tensor(first.input.elements if first is not None and branch else 0, view_of=x)
-                outs.append(self.sequence(branch, path + (j,), f"{name}.{j}.", src))
-            (merge,) = self.take(path, name)
-            return self.step(merge, tuple(outs))
-        return self.local(self.take(path, name), x, x)
-
-    def local(self, rows: Iterator[Row], block_in: int, cur: int) -> int:
-        """The rows of one layer (or a block's own rows): a chain, plus shortcut, SE and add reads."""
-        shortcut = se_in = None
-        for row in rows:
-            if row.kind in _SHORTCUT_KINDS and row.name.endswith(".shortcut"):
-                # the projection reads the block input; the main path's output waits for the add
-                shortcut = self.step(row, (block_in,))
-                continue
-            if row.op == "add":
-                cur = self.step(row, (cur, shortcut if shortcut is not None else block_in))
-            elif row.op == "mul":  # SE scale: the SE input times the sigmoid gate
-                assert se_in is not None
-                cur = self.step(row, (se_in, cur))
-            else:
-                if row.op == "adaptive_avg_pool":
-                    se_in = cur
-                cur = self.step(row, (cur,))
-        return cur
-
-
-def _graph(result: NetworkCost) -> tuple[_Graph, int, int]:
-    g = _Graph(result.rows)
-    x = g.tensor(result.input.elements)
-    out = g.sequence(result.network.layers, (), "", x)
-    if g.pos != len(result.rows):  # the walk and this mirror disagree: a bug, never the user's
-        raise AssertionError(f"memory: row {g.pos} ({result.rows[g.pos].name}) not placed")
-    return g, x, out
+def _graph(result: NetworkCost) -> tuple[_Graph, list[int], list[int]]:
+    """The graph of a walked network, its input tensors and its output tensors."""
+    g = _Graph()
+    named = result.inputs or (("input", result.input),)
+    inputs = []
+    for name, shape in named:
+        t = g.tensor(shape.elements)
+        g.ids[name] = t
+        inputs.append(t)
+    for row in result.rows:
+        g.step(row)
+    outs = [g.ids[result.rows[-1].writes]] if not result.outputs else []
+    for name, _ in result.outputs:
+        # an output is named by its layer; the walk's rows name the tensors they write
+        t = g.ids.get(name)
+        if t is None:
+            t = next((g.ids[r.writes] for r in reversed(result.rows) if r.writes == name or
+                      r.writes.startswith(name + ".")), g.ids[result.rows[-1].writes])
+        outs.append(t)
+    return g, inputs, outs
 
 
 # ------------------------------------------------------------------ the figures
@@ -187,7 +139,7 @@ def _read_elements(row: Row, reads: tuple[int, ...], size: list[int]) -> int:
 def memory(result: NetworkCost, dtype: str = "fp32") -> NetworkMemory:
     """Per-row and network memory figures of a walked network for ``dtype`` (see the module docstring)."""
     nbytes = dtype_bytes(dtype)
-    g, x, final = _graph(result)
+    g, xs, finals = _graph(result)
     steps, size = g.steps, g.size
     n = len(size)
     last_read = [-1] * n  # per tensor: the last step that reads it
@@ -228,13 +180,13 @@ def memory(result: NetworkCost, dtype: str = "fp32") -> NetworkMemory:
     for t in range(n):
         b = owner(t)
         until[b] = max(until.get(b, -1), last_read[t], made[t])
-    keep = owner(final)
+    keep = {owner(t) for t in finals}
     frees: dict[int, list[int]] = {}
     for b, k in until.items():
-        if b != keep:
+        if b not in keep:
             frees.setdefault(k, []).append(b)
 
-    live = size[x]
+    live = sum(size[x] for x in xs)
     peak, peak_row = live, None
     out_rows = []
     for k, (row, s, alloc) in enumerate(zip(result.rows, steps, allocates, strict=True)):
@@ -255,6 +207,6 @@ def memory(result: NetworkCost, dtype: str = "fp32") -> NetworkMemory:
     return NetworkMemory(
         dtype, nbytes, tuple(out_rows), result.total.params * nbytes, result.input.elements * nbytes,
         result.output.elements * nbytes, moved_total, peak * nbytes, peak_row,
-        max([size[x], *(size[s.out] for s in steps)]) * nbytes,
+        max([*(size[x] for x in xs), *(size[s.out] for s in steps)]) * nbytes,
         result.total.macs / moved_total if moved_total else None,
     )
