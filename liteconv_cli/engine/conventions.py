@@ -34,9 +34,14 @@ printed for five real PyTorch models (``tests/test_conventions.py``; docs/conven
 
 Each activation and pooling of a spec is taken to be a PyTorch module (``nn.ReLU``,
 ``nn.AdaptiveAvgPool2d``), as torchvision builds them; residual adds and the SE multiply are
-the ``+`` and ``*`` operators, which no hook sees. A network that calls the functional form
-instead (torchvision's MobileNetV2 ends with ``F.adaptive_avg_pool2d``) is counted once less
-by ptflops and not at all by thop: that difference cannot be read from a spec.
+the ``+`` and ``*`` operators, which no hook sees. A layer marked ``functional: true`` is one
+the model calls as a function (torchvision's MobileNetV2 ends with ``F.adaptive_avg_pool2d``,
+DenseNet with ``F.relu``): its quantities are keyed ``fn:...`` and weighed by the profile's
+``functional`` factors. No module hook sees them, so thop and torchinfo count 0; ptflops
+counts them once through its patched ``torch.nn.functional`` (``FUNCTIONAL_MAPPING`` of
+ptflops/pytorch_ops.py: F.relu, F.elu, F.relu6, F.gelu, F.silu, the pooling functions,
+F.softmax, F.interpolate), where a module is counted twice (hook + the functional it calls);
+fvcore traces the graph and sees both forms alike.
 """
 
 from collections.abc import Iterable, Mapping
@@ -66,6 +71,8 @@ _ORDER = ("conv_macs", "fc_macs", "conv_bias_adds", "fc_bias_adds", "fc_params",
 
 def label(key: str) -> str:
     """What a quantity key counts, for people: ``act:relu`` -> ``ReLU outputs``."""
+    if key.startswith(FN):
+        return "functional " + label(key[len(FN):])
     family, _, arg = key.partition(":")
     if family == "act":
         return f"{ACTIVATION_MODULES.get(arg, arg)} outputs"
@@ -91,12 +98,28 @@ _LABELS = {
 }
 
 
+#: the prefix of a quantity of a ``functional: true`` row (a call, not a module: docstring above)
+FN = "fn:"
+#: quantity families a module hook sees (a functional row's are keyed FN + key)
+_HOOKED = ("act", "pool_in", "pool_out", "thop_adaptive_avg_pool")
+
+
 def quantities(row: Row) -> dict[str, int]:
     """The countable quantities of one row, by key (zeros left out)."""
+    q = _quantities(row)
+    if getattr(row, "functional", False):
+        return {(FN + k if k.partition(":")[0] in _HOOKED else k): v for k, v in q.items()}
+    return q
+
+
+def _quantities(row: Row) -> dict[str, int]:
     c = row.cost
     q: dict[str, int] = {}
     if row.op == "fc":
         q["fc_macs"], q["fc_bias_adds"], q["fc_params"] = c.macs, c.bias_adds, c.params
+    elif row.op == "linear":  # nn.Linear at every position: torchinfo counts its params once per position
+        q["fc_macs"], q["fc_bias_adds"] = c.macs, c.bias_adds
+        q["fc_params"] = (c.weights + c.bias) * row.output.positions
     else:
         q["conv_macs"], q["conv_bias_adds"] = c.macs, c.bias_adds
     q["bn_elements"], q["bn_params"] = c.bn_elements, c.bn
@@ -117,8 +140,9 @@ def quantities(row: Row) -> dict[str, int]:
 def _thop_adaptive_avg_pool(row: Row) -> int:
     """thop 0.1.1's count_adap_avgpool, in float64 as it computes it: int((kh * kw + 1) * outputs)."""
     i, o = row.input, row.output
-    assert i.h is not None and i.w is not None and o.h is not None and o.w is not None
-    kernel = (i.h / o.h) * (i.w / o.w)
+    kernel = 1.0
+    for a, b in zip(i.dims, o.dims, strict=True):  # thop: prod(in / out) per spatial dim, in float64
+        kernel *= a / b
     return int((kernel + 1) * o.elements)
 
 
@@ -143,9 +167,23 @@ class Profile(NamedTuple):
     tool: str
     summary: str
     factors: Mapping[str, int | None]
+    functional: Mapping[str, int | None] | None = None  # factors of ``fn:`` keys; None: as the modules'
 
     def factor(self, key: str) -> int | None:
-        """The factor of a quantity key: exact key, else its family (``act``), else 0 or hidden."""
+        """The factor of a quantity key: exact key, else its family (``act``), else 0 or hidden.
+
+        A functional row's key (``fn:act:relu``) takes the ``functional`` table's factor
+        (exact, then family, else 0), or the module's when the profile has no such table.
+        """
+        if key.startswith(FN):
+            base = key[len(FN):]
+            if self.functional is None:
+                return self.factor(base)
+            if self.factor(base) is None:
+                return None
+            if base in self.functional:
+                return self.functional[base]
+            return self.functional.get(base.partition(":")[0], 0)
         if key in self.factors:
             return self.factors[key]
         family = key.partition(":")[0]
@@ -164,7 +202,7 @@ class Profile(NamedTuple):
             for k, v in quantities(row).items():
                 acc[k] = acc.get(k, 0) + v
         out = [Term(k, label(k), v, f) for k, v in acc.items() if (f := self.factor(k)) is not None]
-        return sorted(out, key=lambda t: (_ORDER.index(t.key.partition(":")[0]), t.key))
+        return sorted(out, key=lambda t: (_ORDER.index(t.key.removeprefix(FN).partition(":")[0]), t.key))
 
     def total(self, rows: Iterable[Row]) -> int:
         """The number the tool prints for these rows."""
@@ -191,20 +229,21 @@ PROFILES: dict[str, Profile] = {
                 "MACs + bias adds + 2 per BatchNorm element + activation outputs (ReLU, GELU twice; ReLU6, "
                 "LeakyReLU, SiLU once) + 2 per pooling input element",
                 {**_MACS, **_BIAS, "bn_elements": 2, "act:relu": 2, "act:gelu": 2, "act:relu6": 1,
-                 "act:leaky_relu": 1, "act:silu": 1, "pool_in": 2}),
+                 "act:leaky_relu": 1, "act:silu": 1, "pool_in": 2},
+                {"act:relu": 1, "act:gelu": 1, "act:relu6": 1, "act:elu": 1, "act:silu": 1, "pool_in": 1}),
         Profile("ptflops-aten", "ptflops 0.7.5 get_model_complexity_info(backend='aten')",
                 "MACs + bias adds", {**_MACS, **_BIAS}),
         Profile("thop", "thop 0.1.1 profile(model, inputs=(x,))",
                 "MACs + 4 per BatchNorm element + average-pool outputs + adaptive average pooling "
                 "(H_in/H_out * W_in/W_out + 1 per output)",
                 {**_MACS, "bn_elements": 4, "pool_in:adaptive_avg_pool": None, "pool_out:avg_pool": 1,
-                 "thop_adaptive_avg_pool": 1}),
+                 "thop_adaptive_avg_pool": 1}, {}),
         Profile("torch-flop-counter", "torch.utils.flop_counter.FlopCounterMode (torch 2.13), get_total_flops()",
                 "2 x convolution and FC MACs (bias, BatchNorm, activations, pooling not counted); its backward "
                 "counts a grouped convolution's weight gradient groups times over: see liteconv network --training",
                 {"conv_macs": 2, "fc_macs": 2}),
         Profile("torchinfo", "torchinfo 1.8 summary(model, input_size).total_mult_adds",
                 "convolution MACs + convolution bias adds + FC and BatchNorm parameter counts",
-                {"conv_macs": 1, "conv_bias_adds": 1, "fc_params": 1, "bn_params": 1}),
+                {"conv_macs": 1, "conv_bias_adds": 1, "fc_params": 1, "bn_params": 1}, {}),
     )
 }

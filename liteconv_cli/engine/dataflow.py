@@ -53,6 +53,6 @@ def dataflow(result: Any) -> Flow:
         return Flow(tuple(sources), tuple(tuple(r.reads) for r in rows), tuple(r.writes for r in rows), {})
     from .activations import _graph
 
-    g, x, _ = _graph(result)
+    g, xs, _ = _graph(result)
     parent: dict[Hashable, Hashable] = {t: p for t, p in enumerate(g.view_of) if p is not None}
-    return Flow((x,), tuple(s.reads for s in g.steps), tuple(s.out for s in g.steps), parent)
+    return Flow(tuple(xs), tuple(s.reads for s in g.steps), tuple(s.out for s in g.steps), parent)
