@@ -52,6 +52,9 @@ def import_command(model: str, output: str, input_dims: tuple[str, ...], allow_u
     if imported.unknown:
         listing = ", ".join(f"{op} ({n})" for op, n in sorted(imported.unknown.items()))
         lines.append(f"Written as identity layers, counted as 0 (--allow-unknown): {listing}.")
-    text = dump(imported.data, header="\n".join(lines))
+    import textwrap
+
+    header = "\n".join(textwrap.fill(line, 98, break_on_hyphens=False) for line in lines)
+    text = dump(imported.data, header=header)
     with open_output(output) as out:
         out.write(text)

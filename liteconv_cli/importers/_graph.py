@@ -71,8 +71,11 @@ class Imported(NamedTuple):
     ``data`` is what a YAML spec holds (``docs/spec.md``); ``notes`` are sentences for the
     person reading the counts (BatchNorm folded by the exporter, Keras' parameter count, ...);
     ``layers`` maps each layer name to its :class:`LayerInfo`; ``file_params`` is the number of
-    parameters the file's own tensors hold, counted as the truth files count them (None when
-    the format has no tensors, as a Keras config).
+    parameters the file holds by its own format's count: an ONNX file's weight tensors
+    (initializers and weight inputs, not BatchNorm's running statistics or shape constants), a
+    Keras model's ``count_params()`` (BatchNorm as 4C). ``unknown`` counts the ops liteconv
+    does not know, by type; ``counts`` has the format's own split (Keras: ``trainable``,
+    ``non_trainable``, ``bn_moving``, ``per_layer`` {name: (params, non-trainable)}).
     """
 
     data: dict[str, Any]
@@ -80,6 +83,7 @@ class Imported(NamedTuple):
     layers: dict[str, LayerInfo]
     file_params: int | None = None
     unknown: dict[str, int] = {}
+    counts: dict[str, Any] = {}
 
 
 # ------------------------------------------------------------------ output sizes (PyTorch's rules)
@@ -191,8 +195,8 @@ class Builder:
         """
         readers: dict[str, int] = {}
         for layer in self.layers:
-            for src in layer["from"]:
-                readers[src] = readers.get(src, 0) + 1
+            for read in layer["from"]:
+                readers[read] = readers.get(read, 0) + 1
         for out in outputs:
             readers[out] = readers.get(out, 0) + 1
         by_name = {layer["name"]: layer for layer in self.layers}
@@ -200,8 +204,8 @@ class Builder:
         kept: list[dict[str, Any]] = []
         for layer in self.layers:
             layer["from"] = [rename.get(s, s) for s in layer["from"]]
-            src = layer["from"][0] if len(layer["from"]) == 1 else None
-            prev = by_name.get(src) if src is not None else None
+            src: str = layer["from"][0] if len(layer["from"]) == 1 else ""
+            prev = by_name.get(src)
             if prev is not None and readers.get(src, 0) == 1:
                 kind = layer["kind"]
                 if (kind == "batchnorm" and prev["kind"] in _TAKES_BN and not prev.get("batchnorm")

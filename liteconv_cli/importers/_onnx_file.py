@@ -39,7 +39,7 @@ def model_class() -> Any:
     global _MODEL_CLASS
     if _MODEL_CLASS is not None:
         return _MODEL_CLASS
-    onnx = sys.modules.get("onnx")
+    onnx: Any = sys.modules.get("onnx")
     if onnx is not None:
         _MODEL_CLASS = onnx.ModelProto
         return _MODEL_CLASS
@@ -61,10 +61,10 @@ def model_class() -> Any:
         _MODEL_CLASS = module.ModelProto
     except Exception:  # any layout or protobuf-version surprise: the ordinary import
         try:
-            import onnx
+            import onnx as onnx_package
         except ImportError as e:
             raise SpecError(f"{INSTALL_HINT} ({e})") from None
-        _MODEL_CLASS = onnx.ModelProto
+        _MODEL_CLASS = onnx_package.ModelProto
     return _MODEL_CLASS
 
 
@@ -86,10 +86,7 @@ def load_model(path: str) -> Any:
             size = os.fstat(f.fileno()).st_size
             if size == 0:
                 raise SpecError("is empty, not an ONNX model", file=path)
-            if size <= WHOLE_FILE_BYTES:
-                data = f.read()
-            else:
-                data = _skeleton(f, size)
+            data = f.read() if size <= WHOLE_FILE_BYTES else _skeleton(f, size)
     except FileNotFoundError:
         raise SpecError("no such file", file=path) from None
     except IsADirectoryError:

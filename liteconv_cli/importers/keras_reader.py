@@ -51,7 +51,7 @@ class _Call(NamedTuple):
     """One call of a layer: the layer's config entry, its call index, and its input tensor references."""
 
     layer: dict[str, Any]
-    index: int
+    call: int
     inputs: list[tuple[str, int, int]]
 
 
@@ -149,6 +149,7 @@ class _Reader:
         self.counts = _Counts()
         self.layer_name = ""
         self.first_call: dict[str, str] = {}
+        self.recorded: dict[tuple[str, int, int], list[Any]] = {}
 
     def error(self, message: str) -> SpecError:
         layer = f"layer {self.layer_name!r}" if self.layer_name else None
@@ -172,11 +173,17 @@ class _Reader:
         if not views:
             raise SpecError("has no output computed from its input", file=self.path)
         data = self.b.finish(views)
-        return Imported(data, tuple(self.keras_note() + self.b.notes), self.b.info, None, dict(self.unknown))
+        k = self.counts
+        counts = {"trainable": k.trainable, "non_trainable": k.non_trainable, "bn_moving": k.bn_moving,
+                  "normalization": k.normalization, "frozen": k.frozen, "per_layer": dict(k.per_layer)}
+        return Imported(data, tuple(self.keras_note() + self.b.notes), self.b.info, k.trainable + k.non_trainable,
+                        dict(self.unknown), counts)
 
     def check_keras1(self, config: Any) -> None:
-        text = json.dumps(config)[:200000]
-        if '"nb_filter"' in text or '"border_mode"' in text or '"output_dim"' in text:
+        cfg = config.get("config")
+        layers = cfg if isinstance(cfg, list) else cfg.get("layers") if isinstance(cfg, dict) else None
+        keys = {k for layer in layers or [] if isinstance(layer, dict) for k in (layer.get("config") or {})}
+        if keys & {"nb_filter", "border_mode", "output_dim", "nb_row"}:
             raise SpecError("is a Keras 1 config (nb_filter, border_mode): liteconv reads Keras 2 and 3; load and "
                             "re-save it with Keras 2 or 3", file=self.path)
 
@@ -283,15 +290,17 @@ class _Reader:
                 raise SpecError(f"a malformed inbound node ({e})", file=self.path) from None
             for idx, refs in enumerate(calls):
                 pending.append(_Call(layer, idx, refs))
+            for node in layer.get("inbound_nodes") or []:
+                self.record_shapes(node)
         # layers are listed in call order; a few passes settle any that are not
         while pending:
             waiting = []
             for call in pending:
                 if all(r in env for r in call.inputs):
-                    outs = self.call(call.layer, call.index, [env[r] for r in call.inputs], prefix)
+                    outs = self.call(call.layer, call.call, [env[r] for r in call.inputs], prefix)
                     name = call.layer.get("name") or call.layer["config"]["name"]
                     for t, v in enumerate(outs):
-                        env[(name, call.index, t)] = v
+                        env[(name, call.call, t)] = v
                 else:
                     waiting.append(call)
             if len(waiting) == len(pending):
@@ -304,6 +313,21 @@ class _Reader:
                 raise SpecError(f"the output {ref[0]!r} is not computed by any layer", file=self.path)
             out.append(env[ref])
         return out
+
+    def record_shapes(self, t: Any) -> None:
+        """Keras 3 writes the shape of every tensor a layer reads: remember them by their writer."""
+        if isinstance(t, dict):
+            if t.get("class_name") == "__keras_tensor__":
+                c = t.get("config", {})
+                h, shape = c.get("keras_history"), c.get("shape")
+                if isinstance(h, list) and len(h) >= 3 and isinstance(shape, list):
+                    self.recorded[(str(h[0]), int(h[1]), int(h[2]))] = shape
+                return
+            for v in t.values():
+                self.record_shapes(v)
+        elif isinstance(t, list):
+            for v in t:
+                self.record_shapes(v)
 
     # --------------------------------------------------------------- one layer call
 
@@ -330,19 +354,23 @@ class _Reader:
         return out if isinstance(out, list) else [out]
 
     def unknown_layer(self, cls: str, hint: str, inputs: list[Any]) -> Any:
+        """A layer liteconv does not count: listed in the error, or with allow_unknown an identity row
+        (when the config shows it keeps its input's shape: Keras 3 records the shapes its readers get)."""
         self.unknown[cls] = self.unknown.get(cls, 0) + 1
-        if not self.allow_unknown:
+        x = inputs[0] if inputs else None
+        if not self.allow_unknown or not isinstance(x, View):
             return _Unknown(cls)
-        x = inputs[0]
-        if not isinstance(x, View):
-            return _Unknown(cls)
-        return self.add("unknown", hint, inputs, x.dims, x.caxis, op=cls, output=x.t.shape.dims(),
-                        note_shape=True)
+        name = hint.split("#", 1)[0].rsplit("/", 1)[-1]
+        index = int(hint.split("#", 1)[1]) if "#" in hint else 0
+        seen = self.recorded.get((name, index, 0))
+        if seen is None or tuple(seen[1:]) != x.dims:
+            shown = "not recorded in the config" if seen is None else "x".join(map(str, seen[1:]))
+            raise self.error(f"{cls} is not a layer liteconv knows, and its output shape ({shown}) is not its "
+                             f"input's ({'x'.join(map(str, x.dims))}): it cannot be counted as an identity row")
+        return self.add("identity", hint, [x], x.dims, x.caxis)
 
     def add(self, kind: str, hint: str, inputs: Sequence[View], dims: Sequence[int], caxis: int,
-            note_shape: bool = False, **keys: Any) -> View:
-        if note_shape:
-            self.b.notes.append(f"{hint}: an unknown layer, taken to keep its input's shape.")
+            **keys: Any) -> View:
         out = self.b.add(kind, hint, [v.t for v in inputs], shape_of(dims, caxis), nodes=(hint,), **keys)
         return View(out, tuple(dims), caxis)
 
@@ -923,6 +951,15 @@ def _parse(raw: bytes, path: str, where: str) -> dict[str, Any]:
         raise SpecError(f"{where}is not valid JSON ({e})", file=path) from None
     except RecursionError:
         raise SpecError(f"{where}is JSON nested too deeply", file=path) from None
+    if isinstance(data, dict) and "modelTopology" in data:  # TensorFlow.js model.json
+        data = data["modelTopology"]
+    if isinstance(data, dict) and "model_config" in data and "class_name" not in data:  # an .h5 file's attribute
+        version = data.get("keras_version")
+        data = data["model_config"]
+        if isinstance(data, str):
+            return _parse(data.encode(), path, where)
+        if isinstance(data, dict) and version is not None:
+            data.setdefault("keras_version", version)
     if not isinstance(data, dict) or "class_name" not in data or "config" not in data:
         raise SpecError(f"{where}is JSON of another kind: not a Keras model config (model.to_json() gives "
                         "class_name and config)", file=path)

@@ -36,7 +36,6 @@ from ._graph import (
     INPUT,
     Builder,
     Imported,
-    Tensor,
     TShape,
     View,
     compact,
@@ -152,6 +151,10 @@ def _tensor_values(t: Any) -> list[Any] | None:
     else:
         return None
     return vals if len(vals) == n else None
+
+
+def _values_of(c: Const | None) -> list[Any] | None:
+    return c.values if c is not None else None
 
 
 def _value_dims(vi: Any) -> list[int | str | None] | None:
@@ -313,11 +316,11 @@ class _Reader:
             uses = [(g.node[i].op_type, list(g.node[i].input).index(vi.name)) for i in self.readers.get(vi.name, [])
                     if i >= 0]
             if uses and all(slot in PARAM_SLOTS.get(op, ()) for op, slot in uses):
-                dims = _value_dims(vi) or []
+                dims: Any = _value_dims(vi) or []
                 if not all(isinstance(d, int) for d in dims):
                     raise self.error(f"the weight input {vi.name!r} has dims {_show_dims(dims)}, not all known")
                 elem = vi.type.tensor_type.elem_type
-                self.env[vi.name] = Const(tuple(dims), None, vi.name, True, elem in _FLOAT_TYPES)  # type: ignore[arg-type]
+                self.env[vi.name] = Const(tuple(dims), None, vi.name, True, elem in _FLOAT_TYPES)
             elif uses or vi.name in self.readers:
                 data_inputs.append(vi)
         if not data_inputs:
@@ -369,7 +372,9 @@ class _Reader:
     def visit(self, i: int, node: Any) -> None:
         op = node.op_type
         ins = [self.env.get(n) for n in node.input if n]
-        if any(isinstance(v, _Unknown) for v in ins):
+        if any(isinstance(v, _Unknown) for v in ins):  # after an unknown op: list this one too if unknown
+            if not self.known(node):
+                self.unknown[self.unknown_name(node)] = self.unknown.get(self.unknown_name(node), 0) + 1
             for k in range(len(node.output)):
                 self.set(node, _Unknown(op), k)
             return
@@ -400,6 +405,14 @@ class _Reader:
         except ValueError as e:
             raise self.error(str(e)) from None
 
+    def known(self, node: Any) -> bool:
+        op = node.op_type
+        return node.domain in _DEFAULT_DOMAINS and (
+            op in PASS_OPS or op in ACTIVATION_OPS or op in CONST_OPS or op == "Constant" or hasattr(self, "op_" + op))
+
+    def unknown_name(self, node: Any) -> str:
+        return node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
+
     def unknown_op(self, node: Any, op: str) -> None:
         self.unknown[op] = self.unknown.get(op, 0) + 1
         if not self.allow_unknown:
@@ -407,10 +420,16 @@ class _Reader:
                 self.set(node, _Unknown(op), k)
             return
         views = [v for n in node.input if n and isinstance(v := self.env.get(n), View)]
+        if not views or len([o for o in node.output if o]) != 1:
+            raise self.error(f"{op} is not an op liteconv knows, and with no activation in and one out it cannot "
+                             "stand in the network as an identity row")
         dims, caxis = self.infer_unknown(node)
-        if not views:
-            raise self.error(f"unknown op {op} reads no activation; liteconv cannot place it")
-        self.add(node, "unknown", views, dims, caxis, op=op, output=list(shape_of(dims, caxis).dims()))
+        x = views[0]
+        if shape_of(dims, caxis) != x.t.shape:
+            raise self.error(f"{op} is not an op liteconv knows, and it changes the shape ({x.t.shape} to "
+                             f"{shape_of(dims, caxis)}): the spec format has no kind for an unknown op of another "
+                             "shape, so it cannot be counted as an identity row")
+        self.add(node, "identity", [x], dims, caxis)
 
     def infer_unknown(self, node: Any) -> tuple[tuple[int, ...], int]:
         """The output dims of an unknown op, from onnx's own shape inference (imported only here)."""
@@ -426,8 +445,8 @@ class _Reader:
                 self._inferred = {}
         dims = self._inferred.get(node.output[0]) if node.output else None
         if not dims or not all(isinstance(d, int) for d in dims[1:]) or len(dims) < 2:
-            raise self.error(f"unknown op {node.op_type}: its output shape cannot be inferred, so it cannot be "
-                             "counted as an unknown row")
+            raise self.error(f"{node.op_type} is not an op liteconv knows, and onnx's shape inference does not give "
+                             "its output shape, so it cannot be counted as an identity row")
         first = self.data(node, 0) if node.input and isinstance(self.env.get(node.input[0]), View) else None
         caxis = first.caxis if first is not None and first.caxis < len(dims) - 1 else 0
         return tuple(int(d) for d in dims[1:]), caxis  # type: ignore[arg-type]
@@ -495,12 +514,12 @@ class _Reader:
                 f1 = {"Floor": math.floor, "Ceil": math.ceil, "Neg": lambda v: -v, "Sqrt": math.sqrt}[op]
                 result = [f1(v) for v in vals]
             elif op == "Gather":
-                idx = cs[1].values if cs[1] is not None else None
-                if idx is None or a.get("axis", 0) != 0 or len(x.dims) > 1:
+                where = cs[1]
+                if where is None or where.values is None or a.get("axis", 0) != 0 or len(x.dims) > 1:
                     result = None
                 else:
-                    result = [vals[int(i)] for i in idx]
-                    out_dims = cs[1].dims if cs[1] is not None else ()
+                    result = [vals[int(i)] for i in where.values]
+                    out_dims = where.dims
             elif op == "Unsqueeze" or op == "Squeeze" or op == "Reshape" or op == "Flatten":
                 result = vals
                 out_dims = (len(vals),) if vals is not None and len(vals) != 1 else ((1,) if op == "Unsqueeze"
@@ -513,9 +532,7 @@ class _Reader:
                 if self.opset < 10:
                     starts, ends, axes, steps = a.get("starts"), a.get("ends"), a.get("axes"), None
                 else:
-                    starts, ends = (cs[i].values if len(cs) > i and cs[i] is not None else None for i in (1, 2))
-                    axes = cs[3].values if len(cs) > 3 and cs[3] is not None else None
-                    steps = cs[4].values if len(cs) > 4 and cs[4] is not None else None
+                    starts, ends, axes, steps = (_values_of(cs[i]) if i < len(cs) else None for i in (1, 2, 3, 4))
                 if starts is None or ends is None or (axes not in (None, [0])) or len(x.dims) != 1:
                     result = None
                 else:
@@ -620,9 +637,10 @@ class _Reader:
         before, after, same = self.pads(a, x.dims[1:], kernel, strides, dil)
         out_sp = [window_out(x.dims[1 + k], kernel[k], strides[k], before[k], after[k], dil[k]) for k in range(n)]
         src, padding = self.padded(node, x, before, after, kernel, strides, dil, same)
-        keys: dict[str, Any] = {"out": m, "kernel": compact(kernel), "padding": padding}
+        keys: dict[str, Any] = {"out": m, "kernel": compact(kernel)}
         if any(v != 1 for v in strides):
             keys["stride"] = compact(strides)
+        keys["padding"] = padding
         if any(d != 1 for d in dil):
             keys["dilation"] = compact(dil)
         if group != 1:
@@ -676,7 +694,8 @@ class _Reader:
                              "(output_padding must stay below the stride or dilation)")
         if any(o < 1 for o in out_sp):
             raise ValueError(f"the output would be empty ({out_sp})")
-        keys: dict[str, Any] = {"out": m, "kernel": compact(kernel), "stride": compact(strides), "padding": compact(pad)}
+        keys: dict[str, Any] = {"out": m, "kernel": compact(kernel), "stride": compact(strides),
+                                "padding": compact(pad)}
         if any(opad):
             keys["output_padding"] = compact(opad)
         if any(d != 1 for d in dil):
@@ -817,7 +836,7 @@ class _Reader:
     def op_Mul(self, node: Any, a: dict[str, Any], i: int) -> None:
         p, q = (self.env.get(n) for n in node.input[:2])
         if isinstance(p, View) and isinstance(q, View):
-            for x, s, s_name in ((p, q, node.input[1]), (q, p, node.input[0])):
+            for x, s, s_name in ((p, q, node.input[1]), (q, p, node.input[0])):  # noqa: B007
                 layer = self.producer(s)
                 if (layer is not None and layer["kind"] == "activation" and layer["from"] == [x.t.source]
                         and layer["function"] in ("sigmoid", "hardsigmoid") and s.dims == x.dims
@@ -830,10 +849,10 @@ class _Reader:
                     return
             self.merge(node, "mul", [p, q])
             return
-        x, c = (p, q) if isinstance(p, View) else (q, p)
-        if not isinstance(x, View) or not isinstance(c, Const):
+        xv, cv = (p, q) if isinstance(p, View) else (q, p)
+        if not isinstance(xv, View) or not isinstance(cv, Const):
             raise self.error("multiplies nothing liteconv can read")
-        self.constant_operand(node, x, c, "Mul")
+        self.constant_operand(node, xv, cv, "Mul")
 
     def op_Add(self, node: Any, a: dict[str, Any], i: int) -> None:
         p, q = (self.env.get(n) for n in node.input[:2])
