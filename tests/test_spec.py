@@ -262,3 +262,18 @@ def test_importing_the_spec_module_does_not_import_yaml():
     code = "import sys, liteconv_cli.spec, liteconv_cli.engine.network; print('yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_docs_graph_example_walks_as_described():
+    doc = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    example = re.search(r"## Graphs: `from`, merges and outputs\n.*?```yaml\n(.*?)```", doc, re.S)
+    assert example
+    r = walk(parse_spec(example.group(1)))
+    by_name = {row.name: row for row in r.rows}
+    assert by_name["cat1"].reads == ("enc1", "up1") and by_name["cat1"].output == Shape(128, 256, 256)
+    assert by_name["side"].reads == ("enc2",)
+    assert [name for name, _ in r.outputs] == ["dec1", "side"]
+    # up1: ConvTranspose2d(128, 64, 2, stride=2) on 128x128: MACs on the input grid, C_in x 128^2 x 64 x 2^2
+    assert by_name["up1"].cost.macs == 128 * 128 * 128 * 64 * 4
+    assert r.total.macs == (3 * 64 * 9 * 256 * 256 + 64 * 128 * 9 * 128 * 128 + 128 * 128 * 128 * 64 * 4
+                            + 128 * 64 * 9 * 256 * 256)
