@@ -123,6 +123,7 @@ class _Counts:
         self.per_layer: dict[str, tuple[int, int]] = {}
 
     def add(self, name: str, trainable_params: int, non_trainable: int, frozen: bool) -> None:
+        name = name.split("#", 1)[0]  # "layer#1": the layer's second call
         if name in self.per_layer:  # a shared layer's weights count once
             return
         if frozen:
@@ -338,7 +339,9 @@ class _Reader:
         self.layer_name = prefix + lname
         if cls in MODEL_CLASSES:
             return self.model(layer, inputs, prefix + lname + "/")
-        if any(isinstance(v, _Unknown) for v in inputs):
+        if any(isinstance(v, _Unknown) for v in inputs):  # after an unknown layer: list this one too if unknown
+            if cls not in PASS_LAYERS and not hasattr(self, "l_" + cls):
+                self.unknown[cls] = self.unknown.get(cls, 0) + 1
             return [_Unknown(cls)]
         hint = prefix + lname if index == 0 else f"{prefix}{lname}#{index}"
         handler = getattr(self, "l_" + cls, None)
@@ -443,8 +446,10 @@ class _Reader:
                 raise ValueError(f"groups={groups} does not divide {c} input and {out} output channels")
             wparams = math.prod(k) * (c // groups) * out
         osp = self.window(sp, k, s, d, padding)
-        keys: dict[str, Any] = {"out": out, "kernel": compact(k), "stride": compact(s),
-                                "padding": "same" if padding == "same" else 0}
+        keys: dict[str, Any] = {"out": out, "kernel": compact(k)}
+        if any(v != 1 for v in s):
+            keys["stride"] = compact(s)
+        keys["padding"] = "same" if padding == "same" else 0
         if any(v != 1 for v in d):
             keys["dilation"] = compact(d)
         if groups != 1:
