@@ -247,7 +247,8 @@ def test_uneven_pads_become_a_pad_layer_and_same_upper_is_same(tmp_path):
         helper.make_node("Conv", ["x", "w1"], ["a"], name="same", strides=[2, 2], auto_pad="SAME_UPPER"),
         helper.make_node("Conv", ["a", "w2"], ["y"], name="uneven", pads=[0, 1, 2, 0]),
     ]
-    model = _model(nodes, [_in("x", [1, 3, 32, 32])], [_in("y", None)], [_w("w1", [8, 3, 3, 3]), _w("w2", [8, 8, 3, 3])])
+    inits = [_w("w1", [8, 3, 3, 3]), _w("w2", [8, 8, 3, 3])]
+    model = _model(nodes, [_in("x", [1, 3, 32, 32])], [_in("y", None)], inits)
     path = _save(tmp_path, model)
     layers = {la["name"]: la for la in read_model(path).data["layers"]}
     assert layers["same"]["padding"] == "same"
