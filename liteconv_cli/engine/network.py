@@ -329,8 +329,11 @@ def expanded_size(layers: Sequence[Layer], prefix: tuple[int, ...] = ()) -> int:
         if isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= MAX_REPEAT:
             raise _located(InvalidValue("repeat", r, f"is not an integer from 1 to {MAX_REPEAT:,}"),
                            layer.origin, layer_label(path, layer.name))
-        inner = sum(expanded_size(sub, path + rel) for rel, sub in _children(layer))
-        n += r * (1 + inner)
+        if type(layer) in _NESTED:
+            inner = sum(expanded_size(sub, path + rel) for rel, sub in _children(layer))
+            n += r * (1 + inner)
+        else:
+            n += r
         if n > MAX_LAYERS:
             return n
     return n
@@ -378,18 +381,9 @@ def walk(net: Network) -> NetworkCost:
 
 
 def sum_costs(costs: Iterable[Cost]) -> Cost:
-    """The sum of many costs (term by term in plain integers: the walk's hot path)."""
-    w = b = bn = macs = ba = be = ew = o = 0
-    for c in costs:
-        w += c.weights
-        b += c.bias
-        bn += c.bn
-        macs += c.macs
-        ba += c.bias_adds
-        be += c.bn_elements
-        ew += c.elementwise
-        o += c.other
-    return Cost(w, b, bn, macs, ba, be, ew, o)
+    """The sum of many costs, term by term (columns summed in C: the walk's hot path)."""
+    cols = [sum(col) for col in zip(*costs)]
+    return _new(Cost, cols) if cols else ZERO
 
 
 def _check_network(net: Network) -> None:
@@ -444,8 +438,12 @@ class Tensor(NamedTuple):
     shape: Shape
 
 
-#: (layer, input shape, width, rounding) -> the rows it gives, names relative (see _Walker.run)
-_MEMO: dict[tuple[object, ...], tuple[Row, ...]] = {}
+#: a record from a tuple of all its fields, without the NamedTuple's __new__ (the walk's hot path)
+_new = tuple.__new__
+
+#: (layer, input shape, width, rounding) -> the rows it gives, names relative (see _Walker.run): per row
+#: (name suffix, the fields kind..dilation, reads (None: the layer's input only), writes suffix, shared/functional)
+_MEMO: dict[tuple[object, ...], tuple[tuple[Any, ...], ...]] = {}
 _MEMO_SIZE = 4096
 
 
@@ -460,6 +458,7 @@ class _Walker:
         self.layer_kinds: dict[str, str] = {}  # layer name -> kind (for share:)
         self.share = False
         self.functional = False
+        self.like: Tensor | None = None  # the tensor named by the running layer's like: (upsample, pad)
 
     # --------------------------------------------------------------- helpers
 
@@ -486,9 +485,14 @@ class _Walker:
             extra["shared"] = True
         if self.functional:
             extra["functional"] = True
-        self.rows.append(Row(path, name, KIND_OF[type(L)], op, category, reads[0].shape, out, cost,
-                             inputs=len(reads), reads=tuple(t.name for t in reads), writes=name, **extra))
-        return Tensor(name, out)
+        if extra:
+            self.rows.append(Row(path, name, KIND_OF[type(L)], op, category, reads[0].shape, out, cost,
+                                 inputs=len(reads), reads=tuple(t.name for t in reads), writes=name, **extra))
+        else:  # the hot path: every field in order, without the NamedTuple's keyword handling
+            self.rows.append(_new(Row, (path, name, KIND_OF[type(L)], op, category, reads[0].shape, out, cost, None,
+                                        None, None, "none", len(reads), None, None, tuple(t.name for t in reads),
+                                        name, False, False)))
+        return _new(Tensor, (name, out))
 
     def stage(self, stage: Stage, L: Layer, path: tuple[int, ...], name: str, x: Tensor | Sequence[Tensor],
               activation: str = "none", category: str | None = None, op: str = "conv",
@@ -503,9 +507,15 @@ class _Walker:
         pad = stage.padding
         if pad is None and stage.dilation is not None:
             pad = pads(padding, stage.kernel, stage.dilation)
-        return self.row(L, path, name, op, category or stage.kind, reads, stage.output, cost, kernel=stage.kernel,
-                        stride=stage.stride, groups=stage.groups, activation=activation, padding=pad,
-                        dilation=stage.dilation)
+        if self.share or self.functional:
+            return self.row(L, path, name, op, category or stage.kind, reads, stage.output, cost,
+                            kernel=stage.kernel, stride=stage.stride, groups=stage.groups, activation=activation,
+                            padding=pad, dilation=stage.dilation)
+        self.rows.append(_new(Row, (path, name, KIND_OF[type(L)], op, category or stage.kind, reads[0].shape,
+                                    stage.output, cost, stage.kernel, stage.stride, stage.groups, activation,
+                                    len(reads), pad, stage.dilation, tuple(t.name for t in reads), name, False,
+                                    False)))
+        return _new(Tensor, (name, stage.output))
 
     def conv(self, L: Any, shape: Shape, out: int, **changes: Any) -> Conv:
         """The engine's Conv for ``L`` on input ``shape`` (``changes`` override fields)."""
@@ -552,20 +562,20 @@ class _Walker:
 
     # --------------------------------------------------------------- sequences
 
-    def resolve(self, name: str, scopes: tuple[str, ...]) -> Tensor:
-        """The tensor a ``from:`` name means: looked up in the innermost scope first."""
+    def resolve(self, name: str, scopes: tuple[str, ...], key: str = "from") -> Tensor:
+        """The tensor a ``from:`` (or ``like:``) name means: looked up in the innermost scope first."""
         for scope in reversed(scopes):
             t = self.tensors.get(scope + name)
             if t is not None:
                 return t
-        raise InvalidValue("from", name, f"names no earlier layer or input{_suggest(name, self.tensors)}")
+        raise InvalidValue(key, name, f"names no earlier layer or input{_suggest(name, self.tensors)}")
 
-    def publish(self, name: str, t: Tensor, origin: Any, label: str) -> None:
+    def publish(self, name: str, t: Tensor, origin: Any, path: tuple[int, ...], base: str) -> None:
         """Make ``t`` readable as ``name``; a name given twice is an error."""
         old = self.tensors.get(name)
         if old is not None and old != t:
             raise _located(InvalidValue("name", repr(name), "is used by two layers: names must be unique"), origin,
-                           label)
+                           layer_label(path, base))
         self.tensors[name] = t
 
     def run(self, layer: Layer, k: Kind, x: Any, path: tuple[int, ...], name: str,
@@ -576,9 +586,9 @@ class _Walker:
         input shape and the width settings, so they are memoised (names made relative):
         repeated blocks and many specs sharing layers cost one dictionary look-up per layer.
         """
-        if k.nested:
-            return k.handler(self, layer, x, path, name, scopes)
-        if k.merge or self.share or self.functional:
+        if type(layer) not in _MEMOISABLE or self.share or self.functional or self.like is not None:
+            if k.nested:
+                return k.handler(self, layer, x, path, name, scopes)
             return k.handler(self, layer, x, path, name)
         key = (type(layer), layer[:-1], x.shape, self.width, self.rounding)  # origin (the last field) left out
         try:
@@ -587,11 +597,16 @@ class _Walker:
             return k.handler(self, layer, x, path, name)
         if hit is not None:
             xn = x.name
-            for t in hit:
-                self.rows.append(t._replace(path=path, name=name + t.name, writes=name + t.writes,
-                                            reads=tuple(xn if r is None else name + r for r in t.reads)))
-            last = hit[-1]
-            return Tensor(name + last.writes, last.output)
+            append = self.rows.append
+            for rel, mid, reads, writes, tail in hit:
+                if reads is None:  # reads the layer's input only (the common case)
+                    reads = (xn,)
+                elif type(reads) is str:  # reads one tensor of its own
+                    reads = (name + reads,)
+                else:
+                    reads = tuple(xn if r is None else name + r for r in reads)
+                append(_new(Row, (path, name + rel, *mid, reads, name + writes, *tail)))
+            return _new(Tensor, (name + hit[-1][3], hit[-1][1][4]))
         start = len(self.rows)
         out = k.handler(self, layer, x, path, name)
         new = self.rows[start:]
@@ -604,12 +619,14 @@ class _Walker:
                 reads = tuple(None if n == x.name else n[cut:] if n.startswith(name) else "\0" for n in r.reads)
                 if "\0" in reads:
                     return out  # reads a tensor outside the layer: not memoised
-                memo.append(r._replace(path=(), name=r.name[cut:], writes=r.writes[cut:], reads=reads))
+                short = None if reads == (None,) else reads[0] if len(reads) == 1 else reads
+                memo.append((r[1][cut:], r[2:15], short, r[16][cut:], r[17:]))
             _MEMO[key] = tuple(memo)
         return out
 
     def sequence(self, layers: Sequence[Layer], x: Tensor, prefix: tuple[int, ...], name_prefix: str,
                  scopes: tuple[str, ...]) -> Tensor:
+        tensors = self.tensors
         for i, layer in enumerate(layers, 1):
             path = prefix + (i,)
             kname = KIND_OF[type(layer)]
@@ -626,25 +643,33 @@ class _Walker:
                     src = tuple(srcs) if k.merge else srcs[0]
                 elif k.merge:
                     src = (x,)
-                self.share = layer.share is not None
-                if self.share:
-                    other = self.layer_kinds.get(layer.share)
+                if layer.share is not None:
+                    other = next((self.layer_kinds[sc + layer.share] for sc in reversed(scopes)
+                                  if sc + layer.share in self.layer_kinds), None)
                     if other is None:
                         raise InvalidValue("share", repr(layer.share), "names no earlier layer")
                     if other != kname:
                         raise InvalidValue("share", repr(layer.share), f"is a {other}, not a {kname}")
-                self.functional = bool(layer.functional)
+                    self.share = True
+                if layer.functional:
+                    self.functional = True
+                # like: names a tensor whose size the layer takes (set for every layer; read by run and the handler)
+                like = layer.like if type(layer) in _HAS_LIKE else None
+                self.like = self.resolve(like, scopes, "like") if like is not None else None
                 n = layer.repeat  # checked by expanded_size
                 out = self.run(layer, k, src, path, full if n == 1 else f"{full}.1", scopes)
                 if n > 1:
-                    self.publish(f"{full}.1", out, layer.origin, layer_label(path, base))
+                    self.publish(f"{full}.1", out, layer.origin, path, base)
                     rest = layer._replace(stride=1) if k.first_stride else layer
                     for r in range(2, n + 1):
                         out = self.run(rest, k, out, path, f"{full}.{r}", scopes)
-                        self.publish(f"{full}.{r}", out, layer.origin, layer_label(path, base))
+                        self.publish(f"{full}.{r}", out, layer.origin, path, base)
                 self.share = self.functional = False
-                self.publish(full, out, layer.origin, layer_label(path, base))
-                self.layer_kinds[base] = self.layer_kinds[full] = kname
+                old = tensors.get(full)
+                if old is not None and old != out:
+                    self.publish(full, out, layer.origin, path, base)  # raises: a name used twice
+                tensors[full] = out
+                self.layer_kinds[full] = kname
                 x = out
             except InvalidValue as e:
                 self.share = self.functional = False
@@ -935,15 +960,19 @@ def _pool(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Te
       _keys(mode=Key(K.enum(*UPSAMPLE_MODES), "nearest", "interpolation"),
             scale=Key(K.SCALES, None, "scale factor (output = floor(L x scale))"),
             size=Key(K.DIMS, None, "or the output size"),
-            align_corners=Key(K.BOOL, False, "align corners (linear modes; no effect on counts)")))
+            align_corners=Key(K.BOOL, False, "align corners (linear modes; no effect on counts)"),
+            like=Key(K.NAME, None, "or the size of this tensor (a layer or input name): "
+                                   "F.interpolate(x, size=t.shape[2:])")))
 def _upsample(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
     shape = x.shape
     rank = shape.rank
-    if (L.scale is None) == (L.size is None):
-        raise InvalidValue("scale", L.scale, "or size: give exactly one of them")
+    if sum(v is not None for v in (L.scale, L.size, L.like)) != 1:
+        raise InvalidValue("scale", L.scale, "or size or like: give exactly one of them")
     if rank == 0:
         raise InvalidValue("mode", L.mode, "needs an input with spatial dims")
-    if L.size is not None:
+    if L.like is not None:
+        dims = _like_dims(w, L, shape)
+    elif L.size is not None:
         dims = dims_of(L.size, rank, "size")
     else:
         sc = (L.scale,) * rank if not isinstance(L.scale, tuple) else L.scale
@@ -1073,15 +1102,34 @@ def _identity(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -
 
 
 @kind("pad", "Pad", "zero (or reflect, replicate, circular) padding: free",
-      _keys(padding=Key(K.PAD_SIDES, REQUIRED, "pixels per side"),
-            mode=Key(K.enum("constant", "reflect", "replicate", "circular"), "constant", "padding mode")))
+      _keys(padding=Key(K.PAD_SIDES, None, "pixels per side"),
+            mode=Key(K.enum("constant", "reflect", "replicate", "circular"), "constant", "padding mode"),
+            like=Key(K.NAME, None, "or pad to the size of this tensor, centred: d // 2 before, d - d // 2 after "
+                                   "(U-Net's F.pad to the skip's size)")))
 def _pad(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
     s = x.shape
-    sides = _sides(L.padding, s.rank)
+    if (L.padding is None) == (L.like is None):
+        raise InvalidValue("padding", L.padding if L.padding is not None else "(missing)",
+                           "or like: give exactly one of them")
+    if L.like is not None:
+        diffs = (b - a for a, b in zip(s.dims, _like_dims(w, L, s), strict=True))
+        sides = tuple((d // 2, d - d // 2) for d in diffs)
+    else:
+        sides = _sides(L.padding, s.rank)
     dims = tuple(n + a + b for n, (a, b) in zip(s.dims, sides, strict=True))
     if min(dims, default=1) < 1:
         raise InvalidValue("padding", L.padding, f"crops {s} to nothing")
     return w.row(L, path, name, "pad", "other", (x,), Shape.of(s.c, dims), padding=sides)
+
+
+def _like_dims(w: _Walker, L: Any, shape: Shape) -> Dims:
+    """The spatial size of the tensor ``like:`` names, which must have the rank of ``shape``."""
+    assert w.like is not None
+    ref = w.like.shape
+    if ref.rank != shape.rank:
+        raise InvalidValue("like", repr(L.like), f"is {ref}: {ref.rank} spatial dims, the input {shape} has "
+                                                 f"{shape.rank}")
+    return ref.dims
 
 
 def _sides(padding: Any, rank: int) -> tuple[tuple[int, int], ...]:
@@ -1231,6 +1279,12 @@ def _branches(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str, s
     return w.row(L, path, f"{name}.concat", "concat", "other", outs, out)
 
 
+#: record types with a ``like`` key (a tensor whose size they take)
+_HAS_LIKE = frozenset(k.record for k in REGISTRY.values() if "like" in k.keys)
+#: record types with nested layers (block, branches)
+_NESTED = frozenset(k.record for k in REGISTRY.values() if k.nested)
+#: record types whose rows are memoised by _Walker.run: one input, no nested layers
+_MEMOISABLE = frozenset(k.record for k in REGISTRY.values() if not k.nested and not k.merge)
 #: kinds whose ``stride`` applies to the first repetition only
 CONV_KINDS = tuple(k.record for k in REGISTRY.values() if k.first_stride)
 #: layer class -> handler (kept for callers written before the registry)
