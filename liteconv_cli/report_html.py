@@ -169,7 +169,8 @@ def roofline_plot(device: Mapping[str, Any], points: Sequence[tuple[str, float, 
                      f'<text x="{ml - 4}" y="{py(10**k) + 4:.1f}" text-anchor="end">1e{k}</text>')
     parts.append(f'<line class="axis" x1="{ml}" y1="{h - mb}" x2="{w - 10}" y2="{h - mb}"/>'
                  f'<line class="axis" x1="{ml}" y1="20" x2="{ml}" y2="{h - mb}"/>'
-                 f'<text x="{(ml + w) / 2}" y="{h - 6}" text-anchor="middle">arithmetic intensity (MACs per byte)</text>'
+                 f'<text x="{(ml + w) / 2}" y="{h - 6}" text-anchor="middle">'
+                 "arithmetic intensity (MACs per byte)</text>"
                  f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle">MACs per second'
                  f"</text>")
     lo = 10**x0
@@ -217,7 +218,7 @@ def _breakdown_chart(rows: Sequence[Mapping[str, Any]]) -> str:
     cats = [r for r in rows if r.get("category") not in (None, "total")]
     if not cats:
         return ""
-    label = [f"{r.get('network') + ': ' if r.get('network') else ''}{r.get('category')}" for r in cats]
+    label = [(f"{r.get('network')}: " if r.get("network") else "") + str(r.get("category")) for r in cats]
     return '<div class="charts">' + bar_chart("MACs by category", label, [_number(r.get("macs")) for r in cats],
                                               "macs") + "</div>"
 

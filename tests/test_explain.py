@@ -75,3 +75,21 @@ def test_find_row_by_name_number_and_position_or_a_hint():
         find_row(rows, "sep1.pointwse")
     with pytest.raises(InvalidValue):
         find_row(rows, str(len(rows) + 1))
+
+
+def test_cli_explain(run):
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--explain", "conv1", "--device", "rpi4", "--training")
+    assert r.exit_code == 0, r.stderr
+    assert "64 x 112 x 112 x (3 / 1) x 7 x 7" in r.stdout and "118,013,952" in r.stdout
+    assert "compute time" in r.stdout and "weight-gradient MACs" in r.stdout
+    csv = run("network", str(CONFIGS / "resnet18.yaml"), "--explain", "2", "--format", "csv")
+    assert csv.exit_code == 0 and "NO" not in csv.stdout.split("\n", 1)[1]
+
+
+@pytest.mark.parametrize(("args", "code", "word"), [
+    (("--explain", "conv"), 1, "conv1"),
+    (("--explain", "conv1", "--summary"), 2, "--explain"),
+])
+def test_cli_explain_errors(run, args, code, word):
+    r = run("network", str(CONFIGS / "resnet18.yaml"), *args)
+    assert r.exit_code == code and r.stdout == "" and r.stderr.startswith("Error:") and word in r.stderr

@@ -100,3 +100,39 @@ def test_nothing_fits_gives_no_answer_and_an_empty_budget_is_refused():
     assert f.answer is None and f.front == [] and not any(t.fits for t in f.trials)
     with pytest.raises(InvalidValue):
         fit(V2, Budget(), {"width": [1.0]}, counts)
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def test_cli_fit_widest_under_a_budget(run):
+    import json
+
+    r = run("fit", str(CONFIGS / "mobilenet_v2.yaml"), "--macs", "300M", "--width", "0.9:1.1:0.01", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    answer = json.loads(r.stdout)["meta"]["answer"]
+    assert answer["macs"] <= 300 * 10**6 < walk(V2._replace(width=round(answer["width"] + 0.01, 2))).total.macs
+    table = run("fit", str(CONFIGS / "mobilenet_v2.yaml"), "--macs", "300M", "--width", "0.9:1.1:0.01")
+    assert f"Largest width within macs <= 300M: {answer['width']:g}" in table.stdout
+
+
+def test_cli_fit_latency_on_a_device_and_all_trials(run):
+    import csv
+    import io
+
+    r = run("fit", str(CONFIGS / "mobilenet_v2.yaml"), "--latency", "5ms", "--device", "rtx4090", "--width",
+            "0.5,1,2", "--resolution", "160,224", "--all", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == 6 and all(float(row["latency_s"]) <= 0.005 for row in rows if row["fits"] == "yes")
+
+
+@pytest.mark.parametrize(("args", "word"), [
+    (("--macs", "300m"), "--macs"),
+    ((), "budget"),
+    (("--latency", "5ms"), "--device"),
+    (("--macs", "1G", "--width", "1:0:1"), "--width"),
+])
+def test_cli_fit_usage_errors(run, args, word):
+    r = run("fit", str(CONFIGS / "mobilenet_v2.yaml"), *args)
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.startswith("Error:") and word in r.stderr

@@ -233,3 +233,15 @@ def test_three_dimensional_video_and_a_named_graph():
     assert a.centre == (0 + (1 - 1) * 1, 0 + (2 - 2) * 2, 0 + (2 - 2) * 2)
     assert a.fields[1].start == -(2 * 2 + 3)  # 2 pads of jump 2 beyond the stem's own 3
     assert total.fields == a.fields  # the larger path into the add
+
+
+def test_cli_receptive_field_column(run):
+    import csv
+    import io
+
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--receptive-field", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert (rows["layer4.2.add"]["rf"], rows["layer4.2.add"]["rf_jump"], rows["conv1"]["rf"]) == ("435", "32", "7")
+    table = run("network", str(CONFIGS / "efficientnet_b0.yaml"), "--receptive-field")
+    assert "*" in table.stdout  # SE rows are marked as reached by a global gate

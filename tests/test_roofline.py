@@ -125,3 +125,48 @@ def test_malformed_tables_are_spec_errors(data):
 def test_unknown_device_names_the_shipped_ones():
     with pytest.raises(LiteconvError, match="rpi4"):
         load_device("rpi5")
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def test_cli_network_device_bound_is_the_sum_of_rows(run):
+    import json
+
+    r = run("network", str(CONFIGS / "mobilenet_v2.yaml"), "--device", "rpi4", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    rows = doc["tables"]["layers"]["rows"]
+    (net,) = doc["meta"]["roofline"]
+    assert abs(sum(row["rl_bound_s"] for row in rows) - net["bound_s"]) < 1e-12
+    dev = load_device("rpi4")
+    assert doc["meta"]["device"]["peak_macs_per_s"] == dev.peak("fp32")
+    for row in rows:
+        if row["macs"]:
+            assert row["rl_compute_s"] == pytest.approx(row["macs"] / dev.peak("fp32"))
+            assert row["rl_memory_s"] == pytest.approx(row["rl_moved_bytes"] / dev.bandwidth)
+            assert row["rl_bound_s"] == max(row["rl_compute_s"], row["rl_memory_s"])
+
+
+def test_cli_compare_says_which_variant_is_fastest_on_the_device(run):
+    import json
+
+    r = run("compare", "--cin", "256", "--cout", "256", "-k", "3", "--size", "14", "--device", "rtx4090",
+            "--format", "json")
+    doc = json.loads(r.stdout)
+    ranked = doc["tables"]["device"]["rows"]
+    assert ranked == sorted(ranked, key=lambda row: (row["rl_bound_s"], row["macs"]))
+    assert doc["meta"]["fastest"] == ranked[0]["variant"]
+    assert doc["meta"]["cheapest"] == min(ranked, key=lambda row: row["macs"])["variant"]
+    assert "Fastest on NVIDIA GeForce RTX 4090" in run("compare", "--cin", "256", "--cout", "256", "-k", "3",
+                                                       "--size", "14", "--device", "rtx4090").stdout
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("network", "mobilenet_v2", "--device", "rpi5"), 1),
+    (("network", "mobilenet_v2", "--device", "apple-m4-ane"), 1),  # no fp32 peak: ask with --dtype int8
+    (("compare", "--cin", "8", "--cout", "8", "--device", "rpi4"), 2),  # no size, no bytes
+])
+def test_cli_device_errors(run, args, code):
+    r = run(*args)
+    assert r.exit_code == code and r.stdout == "" and r.stderr.startswith("Error:")

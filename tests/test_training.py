@@ -164,3 +164,53 @@ def test_torch_flop_counter_convention_is_what_flop_counter_mode_prints_forward(
     from liteconv_cli.engine.conventions import PROFILES
 
     assert PROFILES["torch-flop-counter"].total(_walk(case["spec"]).rows) == case["flop_counter_forward_flops"]
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def test_cli_training_columns_and_table(run):
+    import csv
+    import io
+
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--training", "--optimizer", "adam", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    t = training(_walk("resnet18.yaml"), optimizer="adam")
+    assert sum(int(row["backward_macs"]) for row in rows) == t.backward_macs == 3_510_132_736
+    assert sum(int(row["saved_bytes"]) for row in rows) == t.saved_bytes
+    j = run("network", str(CONFIGS / "resnet18.yaml"), "--training", "--optimizer", "adam", "--format", "json")
+    import json as _json
+
+    (step,) = _json.loads(j.stdout)["meta"]["training"]
+    assert step["optimizer_bytes"] == 2 * 4 * 11_689_512 and step["step_macs"] == 1_814_073_344 + 3_510_132_736
+
+
+def test_cli_freeze_and_batch(run):
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--freeze", "conv1", "--freeze", "layer1", "--batch", "2",
+            "--format", "json")
+    import json as _json
+
+    (step,) = _json.loads(r.stdout)["meta"]["training"]
+    case = next(c for c in ORACLE["cases"] if c["liteconv_freeze"] and c["spec"] == "resnet18.yaml")
+    assert step["backward_macs"] == 2 * (case["input_grad_macs"] + case["weight_grad_macs"])
+
+
+def test_cli_freeze_that_matches_nothing_is_an_error(run):
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--freeze", "layer9")
+    assert r.exit_code == 1 and r.stdout == "" and r.stderr.startswith("Error:") and "layer9" in r.stderr
+
+
+def test_cli_batch_with_a_convention_is_a_usage_error(run):
+    r = run("network", str(CONFIGS / "resnet18.yaml"), "--batch", "2", "--convention", "fvcore")
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.startswith("Error:")
+
+
+def test_cli_batch_scales_the_table_but_not_params(run):
+    import json as _json
+
+    one = _json.loads(run("network", str(CONFIGS / "resnet18.yaml"), "--summary", "--format", "json").stdout)
+    four = _json.loads(run("network", str(CONFIGS / "resnet18.yaml"), "--summary", "--batch", "4", "--format",
+                           "json").stdout)
+    a, b = one["tables"]["summary"]["rows"][0], four["tables"]["summary"]["rows"][0]
+    assert (b["macs"], b["flops"], b["params"]) == (4 * a["macs"], 4 * a["flops"], a["params"])

@@ -261,11 +261,9 @@ FIELD_NOTE = (
 
 
 def _row_extras(x: Extra) -> Iterator[dict[str, Any]]:
+    from ..engine.receptive import field_text
     from ..engine.roofline import seconds_text
 
-    field_text = None
-    if x.fields is not None:
-        from ..engine.receptive import field_text
     for i, _ in enumerate(x.cost.rows):
         d: dict[str, Any] = {}
         if x.training is not None:
@@ -273,7 +271,7 @@ def _row_extras(x: Extra) -> Iterator[dict[str, Any]]:
             d.update(input_grad_macs=t.input_grad_macs, weight_grad_macs=t.weight_grad_macs,
                      backward_macs=t.backward_macs, saved_bytes=t.saved_bytes,
                      trainable="frozen" if t.frozen else ("yes" if t.trainable else ""))
-        if x.fields is not None and field_text is not None:
+        if x.fields is not None:
             f = x.fields[i]
             mark = "*" if f.global_context else ("~" if f.approximate else "")
             d.update(rf=field_text(f, "size") + mark, rf_jump=field_text(f, "jump"), rf_centre=field_text(f, "centre"))
@@ -484,7 +482,7 @@ def extend_compare(report: Report, opts: Options, fmt: str, dtype: str, sweep: b
         device = load_device(opts.device)
         device.peak(dtype)
     (table, *rest) = report.tables
-    rows: Iterable[dict[str, Any]] = table.rows
+    rows: Iterable[Mapping[str, Any]] = table.rows
     batch = opts.batch
     if batch > 1:
         rows = (_scale_compare_row(r, batch) for r in rows)
@@ -499,7 +497,7 @@ def extend_compare(report: Report, opts: Options, fmt: str, dtype: str, sweep: b
     if device is not None:
         from ..engine.roofline import bound, seconds_text
 
-        def with_bound(r: dict[str, Any]) -> dict[str, Any]:
+        def with_bound(r: Mapping[str, Any]) -> Mapping[str, Any]:
             if isinstance(r.get("macs"), int) and isinstance(r.get("traffic_bytes"), int):
                 # each stage of a composite variant is its own kernel: the sum of the stages' bounds
                 stages = [bound(st["macs"], st["traffic_bytes"], device, dtype) for st in r.get("stage_list") or ()
@@ -526,9 +524,10 @@ def extend_compare(report: Report, opts: Options, fmt: str, dtype: str, sweep: b
             if ranked:
                 cheapest = min(ranked, key=lambda r: r["macs"])
                 fastest = ranked[0]
-                rank_rows = [{"rank": i, "variant": r["variant"], "macs": r["macs"], "traffic_bytes": r["traffic_bytes"],
-                              "intensity": r.get("intensity"), "rl_bound": r["rl_bound"], "rl_bound_s": r["rl_bound_s"],
-                              "rl_binds": r["rl_binds"]} for i, r in enumerate(ranked, 1)]
+                rank_rows = [{"rank": i, "variant": r["variant"], "macs": r["macs"],
+                              "traffic_bytes": r["traffic_bytes"], "intensity": r.get("intensity"),
+                              "rl_bound": r["rl_bound"], "rl_bound_s": r["rl_bound_s"], "rl_binds": r["rl_binds"]}
+                             for i, r in enumerate(ranked, 1)]
                 verdict = (f"Fastest on {device.name} ({dtype}): {fastest['variant']} (at least {fastest['rl_bound']}, "
                            f"{fastest['rl_binds']}-bound); cheapest in MACs: {cheapest['variant']}.")
                 meta["fastest"] = fastest["variant"]

@@ -152,7 +152,6 @@ def _report(result: Any, name: str, spec: str, dtype: str, batch: int, device: A
 
     axes = result.axes
     metrics = budget.given()
-    shown = {"macs": "macs", "params": "params", "peak_memory": "peak_memory", "latency": "latency"}
     figure_cols = [c for c in FIGURE_COLUMNS if c.key in ("params", "macs") or
                    (c.key == "peak_memory" and "peak_memory" in metrics) or
                    (c.key.startswith("latency") and "latency" in metrics)]
@@ -187,8 +186,8 @@ def _report(result: Any, name: str, spec: str, dtype: str, batch: int, device: A
         verdict = (f"{len(result.front)} configurations on the front within {budget_text}; the closest to the "
                    f"budget: " + ", ".join(f"{a} {getattr(answer, a):g}" for a in axes) +
                    f" ({amount_text(answer.macs)} MACs).")
-    notes = [verdict, shown and "The front: the configurations that fit and that no other fitting one matches or "
-             "beats on every axis varied (docs/analyses.md)."]
+    notes = [verdict, "The front: the configurations that fit and that no other fitting one matches or beats on "
+             "every axis varied (docs/analyses.md)."]
     front = Table("front", f"{name}: the largest configurations within {budget_text}", columns,
                   [row(t) for t in result.trials if t.front], notes=notes)
     tables = [front]

@@ -108,10 +108,14 @@ def explain(result: Any, index: int, batch: int = 1, memory: Any = None, field: 
             span = dilation[i] * (kernel[i] - 1) + 1
             total = _pad_total(row, i, n, m, stride[i], span, before[i])
             got = (n + total - span) // stride[i] + 1
+            rounding = "floor"
+            if got != m and -(-(n + total - span) // stride[i]) + 1 == m:  # a pooling with ceil_mode
+                got, rounding = m, "ceil"
             d = f"{dilation[i]} x ({kernel[i]} - 1)"
             lines.append(_line(
-                f"{names[i]}_out", f"floor(({names[i]} + pad - dilation x (K - 1) - 1) / stride) + 1",
-                f"floor(({n} + {total} - {d} - 1) / {stride[i]}) + 1", got, m))
+                f"{names[i]}_out", f"{rounding}(({names[i]} + pad - dilation x (K - 1) - 1) / stride) + 1"
+                + (" (ceil_mode)" if rounding == "ceil" else ""),
+                f"{rounding}(({n} + {total} - {d} - 1) / {stride[i]}) + 1", got, m))
 
     # parameters
     g = row.groups or 1
