@@ -148,6 +148,7 @@ class Builder:
         self.info: dict[str, LayerInfo] = {}
         self.used: set[str] = {INPUT}
         self.notes: list[str] = []
+        self.free: list[str] = []  # elementwise ops with no params or MACs written as identity rows
 
     def error(self, message: str, node: str | None = None) -> SpecError:
         return SpecError(message, file=self.file, layer=node)
@@ -234,6 +235,9 @@ class Builder:
         if not self.layers:
             raise self.error("has no layer that liteconv counts (the graph is empty or only passes its input on)")
         out_names = [t.source for t in outputs]
+        if self.free:
+            shown = ", ".join(self.free[:5]) + (f" and {len(self.free) - 5} more" if len(self.free) > 5 else "")
+            self.notes.append(f"Scalings with no MACs and no trainable params are identity rows: {shown}.")
         self._fold(out_names)
         out_names = [self._renamed.get(n, n) for n in out_names]
         data: dict[str, Any] = {"name": self.name}

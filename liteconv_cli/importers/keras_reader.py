@@ -850,7 +850,7 @@ class _Reader:
 
     def l_Rescaling(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
         x = inputs[0]
-        self.b.notes.append(f"{hint}: Rescaling (x * scale + offset) has no params or MACs (an identity row).")
+        self.b.free.append(f"{hint} (Rescaling)")
         return self.add("identity", hint, [x], x.dims, x.caxis)
 
     def l_Normalization(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
@@ -859,8 +859,7 @@ class _Reader:
             c = x.dims[x.caxis]
             self.count(hint, 0, 2 * c + 1, cfg)
             self.counts.normalization += 2 * c + 1
-        self.b.notes.append(f"{hint}: Normalization ((x - mean) / sqrt(variance)) has no MACs and no trainable "
-                            "params (an identity row).")
+        self.b.free.append(f"{hint} (Normalization)")
         return self.add("identity", hint, [x], x.dims, x.caxis)
 
     # --------------------------------------------------------------- the note

@@ -892,7 +892,7 @@ class _Reader:
         """An elementwise op with a constant: a per-channel Mul is a ``layer_scale``; a scalar
         (input scaling, say) changes no count and makes an ``identity`` row; anything else is unknown."""
         if c.numel == 1:
-            self.b.notes.append(f"{self.hint(node)}: {op} by a constant counted as free (an identity row).")
+            self.b.free.append(f"{self.hint(node)} ({op} by a constant)")
             self.count(c)
             self.add(node, "identity", [x], x.dims, x.caxis)
         elif op == "Mul" and c.numel == x.dims[x.caxis]:
