@@ -122,18 +122,17 @@ def locate(spec: str) -> tuple[str, str | None]:
     raise SpecError(f"no such file or built-in network{hint}; `liteconv models` lists the built-ins", file=spec)
 
 
-def read_builtin(name: str) -> tuple[str, str | None, str]:
-    """``(file path, variant, text)`` of built-in ``name``; SpecError with did-you-mean if none."""
-    e = entry(name)
-    if e is not None:
-        path, variant = os.path.join(CONFIGS, e["file"]), e["variant"]
-    else:
-        path, variant = os.path.join(CONFIGS, name + ".yaml"), None
-        if os.sep in name or "/" in name or not os.path.isfile(path):
-            raise SpecError(f"no built-in network of that name{suggest(name)}; `liteconv models` lists them",
-                            file=name)
-    with open(path, encoding="utf-8") as f:
-        return path, variant, f.read()
+def read(spec: str) -> tuple[str, str | None, str]:
+    """``(file path, variant, text)`` of what :func:`locate` finds for ``spec`` (a built-in name,
+    a file, ``FILE#VARIANT``); SpecError if there is nothing, or it cannot be read as text."""
+    path, variant = locate(spec)
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return path, variant, f.read(16 * 1024 * 1024)
+    except UnicodeDecodeError:
+        raise SpecError("is not UTF-8 text", file=path) from None
+    except OSError as e:
+        raise SpecError(f"cannot read: {e.strerror or e}", file=path) from None
 
 
 # ------------------------------------------------------------------ families: the node tree
@@ -482,6 +481,22 @@ def _scale_layers(seq: Any, depth: float, file: str, memo: dict[int, Any] | None
         items.append(new)
     memo[id(seq)] = _sequence(seq, items) if touched else seq
     return memo[id(seq)]
+
+
+def expanded_text(text: str, file: str, variant: str | None) -> str:
+    """The YAML of ``text`` (a spec) with ``variant`` and the depth multiplier applied and the
+    family keys removed: a plain spec of one network (comments are not kept). SpecError if the
+    spec or the variant is bad."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        raise SpecError(f"invalid YAML: {e}", file=file) from None
+    node = expand(root, file=file, variant=variant)
+    what = f"the variant {variant!r} of {os.path.basename(file)}" if variant else os.path.basename(file)
+    head = f"# {what}, written out by `liteconv show --expand` (docs/spec.md, Families)\n"
+    return head + yaml.serialize(node, allow_unicode=True, width=100)
 
 
 # ------------------------------------------------------------------ the catalogue file

@@ -26,8 +26,10 @@ from ..errors import LiteconvError
 COMMANDS: dict[str, str] = {
     "compare": "liteconv_cli.cli.compare:compare",
     "convert": "liteconv_cli.cli.convert:convert_command",
+    "models": "liteconv_cli.cli.models:models",
     "import": "liteconv_cli.cli.import_cmd:import_command",
     "network": "liteconv_cli.cli.network:network",
+    "show": "liteconv_cli.cli.show:show",
     "fit": "liteconv_cli.cli.fit:fit",
     "sweep": "liteconv_cli.cli.sweep:sweep",
 }
@@ -38,7 +40,9 @@ SUMMARIES: dict[str, str] = {
     "compare": "Compare the cost of every convolution variant for one layer.",
     "convert": "Replace the standard convolutions of a network by a cheaper variant, and show the saving.",
     "import": "Write a model file (ONNX, Keras) as an editable YAML spec.",
+    "models": "List the built-in networks: name, family, input, params, MACs and source.",
     "network": "Count the params and MACs of whole networks described in YAML.",
+    "show": "Print the YAML spec of a built-in network, to copy and edit.",
     "fit": "Find the largest width, resolution or depth that meets a budget of MACs, params, memory or latency.",
     "sweep": "Params and MACs over a grid of width and resolution multipliers.",
 }
