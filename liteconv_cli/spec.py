@@ -201,6 +201,11 @@ def _show(v: object) -> str:
     return str(v)
 
 
+def _printable(text: str) -> str:
+    """``text`` with every unprintable character escaped (``\\x1b``): a default name from a file name."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -551,7 +556,7 @@ class _Parser:
         if not layers:
             raise self.error(v, "layers: is empty; give at least one layer")
         return Network(
-            name=values.get("name", default_name),
+            name=values.get("name") or _printable(default_name),
             input=values["input"],
             layers=layers,
             width=values.get("width", 1.0),

@@ -45,6 +45,8 @@ layers:
 def _walk(spec: str):
     if spec in SPECS:
         return walk(parse_spec(SPECS[spec]))
+    if not spec.endswith(".yaml"):  # a built-in network, by name
+        return walk(load_spec(spec))
     return walk(load_spec(str(CONFIGS / spec)))
 
 
@@ -52,8 +54,10 @@ def _cpu_only_bytes(result, batch: int, spec: str) -> int:
     """What PyTorch on the CPU keeps beyond liteconv's model (see the oracle file's notes)."""
     dropout = sum(r.output.elements for r in result.rows if r.op == "dropout")
     extra = dropout * batch * (4 - 1)  # a float32 mask where CUDA (and liteconv) keep one byte
-    if spec == "efficientnet_b0.yaml":  # stochastic depth: one float32 per example per residual block
-        extra += sum(1 for r in result.rows if r.op == "add") * batch * 4
+    adds = sum(1 for r in result.rows if r.op == "add")
+    # stochastic depth: one float32 per example per residual block whose drop probability is not 0
+    blocks = {"efficientnet_b0.yaml": adds, "convnext_tiny": adds - 1}.get(spec, 0)
+    extra += blocks * batch * 4
     return extra
 
 
@@ -214,3 +218,9 @@ def test_cli_batch_scales_the_table_but_not_params(run):
                            "json").stdout)
     a, b = one["tables"]["summary"]["rows"][0], four["tables"]["summary"]["rows"][0]
     assert (b["macs"], b["flops"], b["params"]) == (4 * a["macs"], 4 * a["flops"], a["params"])
+
+
+def test_cli_optimizer_choices_are_the_engine_table():
+    from liteconv_cli.cli.analyses import OPTIMIZERS as CLI_OPTIMIZERS
+
+    assert CLI_OPTIMIZERS == tuple(OPTIMIZERS)  # spelled out in the CLI so that it starts without the engine module
