@@ -41,10 +41,16 @@ def truth() -> dict[str, Any]:
 # ------------------------------------------------------------------ the catalogue
 
 
-def test_the_committed_catalogue_is_current():
-    # regenerating configs/index.json from the specs gives the committed file byte for byte
+def test_the_committed_catalogue_and_zoo_table_are_current():
+    # regenerating configs/index.json from the specs gives the committed file byte for byte,
+    # and docs/networks.md's zoo table is the one generated from it
+    index = zoo.build_index()
     committed = (CONFIGS / "index.json").read_text(encoding="utf-8")
-    assert zoo.index_text() == committed, "configs/index.json is stale: python -m liteconv_cli.zoo --write-index"
+    assert zoo.index_text(index) == committed, "configs/index.json is stale: python -m liteconv_cli.zoo --write-index"
+    docs = (ROOT / "docs" / "networks.md").read_text(encoding="utf-8")
+    assert zoo.docs_text(index, docs) == docs, "docs/networks.md's zoo is stale: python -m liteconv_cli.zoo --write-index"
+    for e in zoo.catalogue():
+        assert f"| `{e['name']}` |" in docs
 
 
 def test_the_catalogue_lists_every_spec_file_and_unique_names():
