@@ -31,7 +31,7 @@ from liteconv_cli.spec import load_spec  # noqa: E402
 DATA = Path(__file__).parent / "data" / "onnx"
 TRUTH = json.loads((DATA / "truth.json").read_text())["files"]
 FILES = sorted(TRUTH)
-CONV_KINDS = ("conv", "conv_transpose")
+CONV_KINDS = ("conv", "depthwise", "conv_transpose")
 FC_KINDS = ("fc", "linear")
 
 
@@ -48,6 +48,8 @@ def reader_macs(imported) -> dict[str, int]:
         kind = layer["kind"]
         if kind == "conv":
             macs = y.c * y.positions * (x.c // layer.get("groups", 1)) * _prod(layer["kernel"], len(y.size))
+        elif kind == "depthwise":  # groups = C_in: each output channel sees one input channel
+            macs = y.c * y.positions * _prod(layer["kernel"], len(y.size))
         elif kind == "conv_transpose":
             macs = x.c * x.positions * (y.c // layer.get("groups", 1)) * _prod(layer["kernel"], len(x.size))
         elif kind == "fc":

@@ -132,9 +132,20 @@ def compact(values: Sequence[int]) -> int | list[int]:
 # ------------------------------------------------------------------ the builder
 
 #: layer kinds whose ``batchnorm:`` key can take a following BatchNorm into the layer's row
-_TAKES_BN = ("conv", "conv_transpose")
+_TAKES_BN = ("conv", "depthwise", "conv_transpose")
 #: layer kinds whose ``activation:`` key can take a following activation into the layer's row
-_TAKES_ACT = ("conv", "conv_transpose", "linear", "fc")
+_TAKES_ACT = ("conv", "depthwise", "conv_transpose", "linear", "fc")
+
+
+def conv_keys(c_in: int, out: int, groups: int, keys: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The kind and keys of a convolution: ``depthwise`` (with ``multiplier``) when groups = C_in > 1,
+    so that a width multiplier scales it with its input, else ``conv`` with ``out`` and ``groups``."""
+    if groups == c_in > 1 and out % c_in == 0:
+        head = {"multiplier": out // c_in} if out != c_in else {}
+        return "depthwise", {**head, **keys}
+    head = {"out": out}
+    tail = {"groups": groups} if groups != 1 else {}
+    return "conv", {**head, **keys, **tail}
 
 
 class Builder:

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import SpecError
-from ._graph import INPUT, Builder, Imported, TShape, View, compact, same_pads, shape_of
+from ._graph import INPUT, Builder, Imported, TShape, View, compact, conv_keys, same_pads, shape_of
 
 #: largest config.json / JSON file read (bytes)
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -446,18 +446,17 @@ class _Reader:
                 raise ValueError(f"groups={groups} does not divide {c} input and {out} output channels")
             wparams = math.prod(k) * (c // groups) * out
         osp = self.window(sp, k, s, d, padding)
-        keys: dict[str, Any] = {"out": out, "kernel": compact(k)}
+        keys: dict[str, Any] = {"kernel": compact(k)}
         if any(v != 1 for v in s):
             keys["stride"] = compact(s)
         keys["padding"] = "same" if padding == "same" else 0
         if any(v != 1 for v in d):
             keys["dilation"] = compact(d)
-        if groups != 1:
-            keys["groups"] = groups
         if not bias:
             keys["bias"] = False
         self.count(hint, wparams + (out if bias else 0), 0, cfg)
-        y = self.add("conv", hint, [src], self.out_dims(x, osp, out), x.caxis, **self.shared(hint, keys))
+        kind, keys = conv_keys(c, out, groups, keys)
+        y = self.add(kind, hint, [src], self.out_dims(x, osp, out), x.caxis, **self.shared(hint, keys))
         return self.activation_after(y, cfg.get("activation"), hint)
 
     def shared(self, hint: str, keys: dict[str, Any]) -> dict[str, Any]:

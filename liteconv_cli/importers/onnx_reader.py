@@ -39,6 +39,7 @@ from ._graph import (
     TShape,
     View,
     compact,
+    conv_keys,
     same_pads,
     shape_of,
     transpose_out,
@@ -637,20 +638,19 @@ class _Reader:
         before, after, same = self.pads(a, x.dims[1:], kernel, strides, dil)
         out_sp = [window_out(x.dims[1 + k], kernel[k], strides[k], before[k], after[k], dil[k]) for k in range(n)]
         src, padding = self.padded(node, x, before, after, kernel, strides, dil, same)
-        keys: dict[str, Any] = {"out": m, "kernel": compact(kernel)}
+        keys: dict[str, Any] = {"kernel": compact(kernel)}
         if any(v != 1 for v in strides):
             keys["stride"] = compact(strides)
         keys["padding"] = padding
         if any(d != 1 for d in dil):
             keys["dilation"] = compact(dil)
-        if group != 1:
-            keys["groups"] = group
         if bias is None:
             keys["bias"] = False
         keys["share"] = self.weights_of.get(w.name)
         self.count(w)
         self.count(bias)
-        self.shared(w, self.add(node, "conv", [src], (m, *out_sp), 0, **keys))
+        kind, keys = conv_keys(x.dims[0], m, group, keys)
+        self.shared(w, self.add(node, kind, [src], (m, *out_sp), 0, **keys))
 
     def op_ConvTranspose(self, node: Any, a: dict[str, Any], i: int) -> None:
         x = self.data(node, 0)
