@@ -364,3 +364,35 @@ def test_read_errors_name_the_file_and_the_layer(tmp_path):
     layers = [k3_input("x", [8, 8, 3]), k3("Conv2D", "big", conv(4, 9), "x")]
     with pytest.raises(SpecError, match=r"model\.json: .*big"):
         walk(load_spec(_write(tmp_path, k3_model(layers, ["x"], ["big"]))))
+
+
+def test_sweep_and_convert_read_model_files(run):
+    result = run("sweep", str(DATA / "mobilenet_v2.keras"), "--width-mult", "1,0.5", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = [dict(zip(result.stdout.splitlines()[0].split(","), line.split(","), strict=True))
+            for line in result.stdout.splitlines()[1:]]
+    assert rows[0]["params"] == str(TRUTH["mobilenet_v2"]["params"]["trainable"])
+    assert int(rows[1]["macs"]) < int(rows[0]["macs"])  # the depthwise layers follow the halved channels
+    result = run("convert", str(DATA / "resnet50.json"), "--to", "separable", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_tensorflow_js_and_h5_attribute_wrappers(tmp_path):
+    config = json.loads((DATA / "mobilenet_v1.json").read_text())
+    tfjs = {"format": "layers-model", "modelTopology": {"keras_version": "3.15.1", "model_config": config},
+            "weightsManifest": []}
+    attribute = {"keras_version": "2.13.1", "backend": "tensorflow", "model_config": json.dumps(config)}
+    direct = read_model(str(DATA / "mobilenet_v1.json")).data
+    assert read_model(_write(tmp_path, tfjs, "model.json")).data == direct
+    assert read_model(_write(tmp_path, attribute, "attr.json")).data == direct
+
+
+def test_import_writes_a_commented_spec_and_refuses_other_files(run, tmp_path):
+    result = run("import", str(DATA / "mobilenet_v2.json"))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"# Read from {DATA / 'mobilenet_v2.json'} by liteconv import")
+    assert "# Keras counts 3,538,984 params" in result.stdout
+    spec = tmp_path / "net.yaml"
+    spec.write_text("input: [3, 8, 8]\nlayers:\n  - {kind: conv, out: 4}\n")
+    result = run("import", str(spec))
+    assert (result.exit_code, result.stdout) == (1, "") and result.stderr.startswith("Error: ")
