@@ -119,7 +119,11 @@ def test_table_says_what_macs_mean(run):
         (["--cin", "3", "--cout", "3", "--stride", "0"], "--stride"),
         (["--cin", "3", "--cout", "3", "--variant", "nope"], "'nope' is not one of"),
         (["--cin", "3", "--cout", "3", "--variant", "grouped"], "--groups"),
-        (["--cin", "3", "--cout", "3", "--size", "4", "-H", "4"], "either --size or -H/-W"),
+        (["--cin", "3", "--cout", "3", "--size", "4", "-H", "4"], "either --size or -H"),
+        (["--cin", "3", "--cout", "3", "-W", "4"], "give -H and -W together"),
+        (["--cin", "3", "--cout", "3", "-L", "40", "-H", "4"], "-L is the length of a 1-D signal"),
+        (["--cin", "3", "--cout", "3", "-k", "3x3x3", "--size", "8x8"], "--size 8x8 has 2 values, the layer 3"),
+        (["--cin", "3", "--cout", "3", "-k", "3x3x3", "-v", "spatial"], "the spatial variant splits a 2-D kernel"),
         (["--cin", "3", "--cout", "3", "--padding", "wide"], "--padding"),
         (["--cout", "3"], "Missing option '--cin'"),
     ],
@@ -182,3 +186,30 @@ def test_a_dilation_sweep_labels_each_row(run):
     # valid padding: H_out = H - d(K - 1) = 14 at d = 1, 12 at d = 2
     assert int(rows["1"]["macs"]) == 14 * 14 * 8 * 9 * 8
     assert int(rows["2"]["macs"]) == 12 * 12 * 8 * 9 * 8
+
+
+# ---------------------------------------------------------------- any rank (issue 9)
+
+
+def test_compare_conv3d_counts_as_pytorch(run):
+    # nn.Conv3d(3, 64, (3, 7, 7), stride=(1, 2, 2), padding='same'-as-liteconv) on 3x16x112x112:
+    # out 16 x 56 x 56; weights 64 x 3 x 3 x 7 x 7; MACs weights x 16 x 56 x 56
+    r = run("compare", "--cin", "3", "--cout", "64", "--size", "16x112x112", "-k", "3x7x7", "-s", "1x2x2",
+            "-v", "standard", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    (row,) = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert (int(row["out_d"]), int(row["out_h"]), int(row["out_w"])) == (16, 56, 56)
+    assert int(row["weights"]) == 64 * 3 * 3 * 7 * 7
+    assert int(row["macs"]) == 64 * 3 * 3 * 7 * 7 * 16 * 56 * 56
+
+
+def test_compare_conv1d_with_length(run):
+    # M5's first layer: nn.Conv1d(1, 128, 80, stride=4) on 32,000 samples, padding 'same' in liteconv's sense
+    r = run("compare", "--cin", "1", "--cout", "128", "-L", "32000", "-k", "80", "-s", "4", "--padding", "valid",
+            "-v", "standard", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    (row,) = list(csv.DictReader(io.StringIO(r.stdout)))
+    out = (32000 - 80) // 4 + 1
+    assert int(row["out_w"]) == out == 7981 and row["out_h"] == ""
+    assert int(row["macs"]) == 128 * 80 * out
+    assert "spatial" not in r.stdout  # the spatial variant is 2-D only: left out of the default list

@@ -197,6 +197,10 @@ NUMBER_OPTIONS = _number_options()
 def _args(command: str, option: str, value: str) -> list[str]:
     if command == "compare":
         base = {"--cin": "8", "--cout": "8", **({"--size": "8"} if option == "--batch" else {})}
+        # -H and -W go together (-W alone no longer sets H), and -D with both
+        companions = {"--height": {"--width": "2"}, "--width": {"--height": "2"},
+                      "--depth": {"--height": "2", "--width": "2"}}
+        base.update(companions.get(option, {}))
         base[option] = value
         return ["compare", *(x for kv in base.items() for x in kv), "--format", "csv"]
     if command == "convert":

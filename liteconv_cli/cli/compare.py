@@ -20,14 +20,14 @@ from ..errors import InvalidValue
 from ..formats import Column, Report, Table, cost_columns
 from . import analyses, emit, output_options
 from .analyses import compare_options
-from .params import INTS, PADDING, PAIRS, POSITIVE, values_json
+from .params import DIMS, INTS, PADDING, POSITIVE, values_json
 
 #: engine field -> the option a user typed, so an engine error names the option
 OPTION_OF = {
     "in_channels": "--cin",
     "out_channels": "--cout",
     "kernel_size": "--kernel",
-    "size": "--size/-H/-W",
+    "size": "--size/-L/-D/-H/-W",
     "stride": "--stride",
     "padding": "--padding",
     "dilation": "--dilation",
@@ -54,6 +54,7 @@ COLUMNS = [
     Column("stages", "stages", "text", show="human"),
     Column("output", "output", "text", show="human"),
     Column("out_c", "out_c", show="machine"),
+    Column("out_d", "out_d", show="machine"),
     Column("out_h", "out_h", show="machine"),
     Column("out_w", "out_w", show="machine"),
     *cost_columns(),
@@ -79,8 +80,14 @@ MAX_TABLE_ROWS = 10_000
 MAX_SPATIAL = 1_000_000
 
 
-def _hw(p: tuple[int, int]) -> str:
-    return f"{p[0]}" if p[0] == p[1] else f"{p[0]}x{p[1]}"
+def _hw(p: tuple[int, ...]) -> str:
+    """A stride, dilation or padding: one number when every dim has it, else AxB[xC]."""
+    return f"{p[0]}" if len(set(p)) == 1 else "x".join(map(str, p))
+
+
+def _dims(p: tuple[int, ...]) -> str:
+    """A kernel or size, every dim written: 3x3, 16x112x112."""
+    return "x".join(map(str, p))
 
 
 def _variants_help() -> str:
@@ -91,10 +98,13 @@ def _cells(variant: str, stage: str, out: Any, cost: Any, human: bool = True) ->
     """A row's output shape and cost terms (the ``output`` text only when people will read it)."""
     # one dict display (no merge, no resize): this runs for every row of a sweep
     out_c = out[0]
-    out_h, out_w = (out[-2], out[-1]) if len(out) >= 3 else (out[1] if len(out) == 2 else None, None)
+    # a 3-D map's D, H, W; a 2-D map's H, W; a 1-D signal's length as its width
+    out_d = out[1] if len(out) == 4 else None
+    out_h = out[-2] if len(out) >= 3 else None
+    out_w = out[-1] if len(out) >= 2 else None
     weights, bias, bn, macs, bias_adds, bn_elements, elementwise, _ = cost
     return {"variant": variant, "stage": stage, "output": str(out) if human else None, "out_c": out_c,
-            "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "macs": macs,
+            "out_d": out_d, "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "macs": macs,
             "bias_adds": bias_adds, "bn_elements": bn_elements, "elementwise": elementwise, "params": cost.params,
             "flops": cost.flops}
 
@@ -128,11 +138,12 @@ def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, 
     if detail:
         v = VARIANTS[e.variant]
         closed = v.closed_form_value(e.layer)
+        formula = _ratio_text(v.ratio_text, e.layer) if closed is not None else ""
         row.update(
-            stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {'x'.join(map(str, s.kernel))}" for s in e.stages),
+            stages=" + ".join(s.name if s.kind == "add" else f"{s.name} {_dims(s.kernel)}" for s in e.stages),
             closed_form=closed,
-            closed_form_formula=v.ratio_text if closed is not None else "",
-            closed_form_text=f"{v.ratio_text} = {float(closed):.4f}" if closed is not None else "",
+            closed_form_formula=formula,
+            closed_form_text=f"{formula} = {float(closed):.4f}" if closed is not None else "",
             stage_list=[
                 {"name": s.name, "kind": s.kind, "input": str(s.input), **_cells(e.variant, s.name, s.output, s.cost),
                  **(_memory([s], s.cost.macs, bytes_per_value, {}, dtype) if bytes_per_value else {})}
@@ -140,6 +151,40 @@ def _row(e: Estimate, std: Estimate, detail: bool, bytes_per_value: int | None, 
             ],
         )
     return row
+
+
+def _rank(*values: Any) -> int:
+    """Spatial dims of the layer: 1 with -L, 3 with -D, else the longest AxB[xC] written, else 2."""
+    *lists, padding, length, depth = values
+    if length:
+        return 1
+    if depth:
+        return 3
+    written = [len(v) for vals in lists for v in vals if isinstance(v, tuple)]
+    if isinstance(padding, tuple):
+        written.append(len(padding))
+    return max(written, default=2)
+
+
+def _per_dim(values: Sequence[Any], rank: int, option: str) -> Sequence[Any]:
+    """Every value as one per spatial dim (a bare N stands for all); ValueError for a wrong length."""
+    if isinstance(values, range | list) or type(values).__name__ == "Chain":
+        return tuple((v,) * rank for v in values)
+    out = []
+    for v in values:
+        if isinstance(v, int):
+            out.append((v,) * rank)
+        elif len(v) != rank:
+            raise ValueError(f"{option} {_dims(v)} has {len(v)} values, the layer {rank} spatial dims "
+                             f"(from the longest AxB[xC] given, -L or -D)")
+        else:
+            out.append(v)
+    return tuple(out)
+
+
+def _ratio_text(text: str, layer: Conv) -> str:
+    """The papers' closed form as written for images (K^2), or with prod(K) for another rank."""
+    return text if len(layer.kernel_size) == 2 else text.replace("K^2", "prod(K)")
 
 
 def _usage(e: InvalidValue) -> click.BadParameter:
@@ -177,16 +222,19 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 )
 @click.option("--cin", type=INTS, required=True, help="Input channels C_in (or a list/range to sweep).")
 @click.option("--cout", type=INTS, required=True, help="Output channels C_out (or a list/range).")
-@click.option("-k", "--kernel", type=PAIRS, default="3", show_default=True, help="Kernel size K, or KhxKw (1x7).")
-@click.option("--size", type=PAIRS, help="Input feature map N (square) or HxW: MACs become totals for that map.")
-@click.option("-H", "--height", type=POSITIVE, help="Input height (with -W; -W defaults to -H).")
-@click.option("-W", "--width", type=POSITIVE, help="Input width.")
-@click.option("-s", "--stride", type=PAIRS, default="1", show_default=True, help="Stride S or SHxSW.")
+@click.option("-k", "--kernel", type=DIMS, default="3", show_default=True,
+              help="Kernel size K (every dim), or one per dim: KhxKw (1x7), KdxKhxKw (3x7x7).")
+@click.option("--size", type=DIMS, help="Input map: N (square), HxW, or DxHxW (a clip): MACs become totals for it.")
+@click.option("-L", "--length", type=POSITIVE, help="Input length of a 1-D signal (Conv1d): --size for one dim.")
+@click.option("-D", "--depth", type=POSITIVE, help="Input depth (frames) of a 3-D map, with -H and -W (Conv3d).")
+@click.option("-H", "--height", type=POSITIVE, help="Input height (with -W).")
+@click.option("-W", "--width", type=POSITIVE, help="Input width (with -H).")
+@click.option("-s", "--stride", type=DIMS, default="1", show_default=True, help="Stride S, or one per dim (1x2x2).")
 @click.option(
     "-p", "--padding", type=PADDING, default="same", show_default=True,
     help="same (keeps the size at stride 1; output ceil(H/S)), valid (none), N pixels a side, or PHxPW.",
 )
-@click.option("-d", "--dilation", type=PAIRS, default="1", show_default=True, help="Dilation D or DHxDW.")
+@click.option("-d", "--dilation", type=DIMS, default="1", show_default=True, help="Dilation, or one per dim.")
 @click.option("-g", "--groups", type=INTS, default="1", show_default=True,
               help="Groups G for the grouped variant (shown when G > 1).")
 @click.option("-t", "--expansion", type=INTS, default="6", show_default=True,
@@ -205,7 +253,7 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @output_options
 def compare(
     cin: tuple[int, ...], cout: tuple[int, ...], kernel: tuple[tuple[int, int], ...],
-    size: tuple[tuple[int, int], ...] | None, height: int | None, width: int | None,
+    size: tuple[Any, ...] | None, length: int | None, depth: int | None, height: int | None, width: int | None,
     stride: tuple[tuple[int, int], ...], padding: Any, dilation: tuple[tuple[int, int], ...],
     groups: tuple[int, ...], expansion: tuple[int, ...], depth_multiplier: int, bias: bool, batchnorm: bool,
     variants: tuple[str, ...], stages: bool, dtype: str | None, fmt: str, output: str, **analysis: Any,
@@ -220,11 +268,29 @@ def compare(
     Any number option takes a list or range (1,3,5 or 32:512:32): every combination is
     evaluated, one row per configuration and variant, streamed to csv or json.
     """
-    if size is not None and (height or width):
-        raise click.UsageError("give either --size or -H/-W, not both")
-    sizes: Sequence[tuple[int, int] | None] = size or [None]
-    if size is None and (height or width):
-        sizes = [(height or width, width or height)]  # type: ignore[list-item]
+    given = [o for o, v in (("-L", length), ("-D", depth), ("-H", height), ("-W", width)) if v]
+    if size is not None and given:
+        raise click.UsageError(f"give either --size or {'/'.join(given)}, not both")
+    if length and (depth or height or width):
+        raise click.UsageError("-L is the length of a 1-D signal: it goes without -D, -H and -W")
+    if (height or width or depth) and not (height and width):
+        raise click.UsageError("give -H and -W together (and -D for a 3-D map), or --size")
+    rank = _rank(kernel, size or (), stride, dilation, padding, length, depth)
+    try:
+        kernel, stride, dilation = (_per_dim(v, rank, o) for v, o in ((kernel, "--kernel"), (stride, "--stride"),
+                                                                        (dilation, "--dilation")))
+        sizes: Sequence[Any] = _per_dim(size, rank, "--size") if size is not None else [None]
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    if isinstance(padding, tuple) and len(padding) != rank:
+        raise click.UsageError(f"--padding has {len(padding)} values for {rank} spatial dims")
+    if length:
+        sizes = [(length,)]
+    elif height and width:
+        sizes = [(depth, height, width) if depth else (height, width)]
+    if "spatial" in variants and rank != 2:
+        raise click.BadParameter(f"the spatial variant splits a 2-D kernel (KhxKw); this layer has {rank} spatial "
+                                 "dims", param_hint="'--variant'")
     if dtype is not None and sizes[0] is None:
         raise click.UsageError("--dtype sets the bytes of the memory columns, which need a feature map: give --size "
                                "or -H/-W")
@@ -233,7 +299,8 @@ def compare(
     if spatial > MAX_SPATIAL:
         raise click.UsageError(f"--kernel x --size x --stride x --dilation gives {spatial:,} combinations, over the "
                                f"limit of {MAX_SPATIAL:,}")
-    names = list(variants) or [n for n in VARIANTS if n != "grouped" or max(groups) > 1]
+    names = list(variants) or [n for n in VARIANTS if (n != "grouped" or max(groups) > 1)
+                               and (n != "spatial" or rank == 2)]
     if "grouped" in names and max(groups) == 1:
         raise click.BadParameter("the grouped variant needs --groups G with G > 1", param_hint="'--variant'")
     dilations = dilation
@@ -258,8 +325,8 @@ def compare(
 
     human = fmt != "csv"  # csv leaves out the cells only people read
     # the labels of a sweep's configuration columns, formatted once
-    kernel_label = {k: f"{k[0]}x{k[1]}" for k in kernel}
-    size_label = {sz: f"{sz[0]}x{sz[1]}" if sz else "" for sz in sizes}
+    kernel_label = {k: _dims(k) for k in kernel}
+    size_label = {sz: _dims(sz) if sz else "" for sz in sizes}
     stride_label = {st: _hw(st) for st in stride}
     dilation_label = {d: _hw(d) for d in dilations}
 
@@ -306,13 +373,14 @@ def compare(
     if sweep:
         title = f"sweep of {count:,} configurations x {len(names)} variants"
     else:
-        ((kh, kw),) = kernel
+        (k0,) = kernel
         pad = _hw(padding) if isinstance(padding, tuple) else padding
+        dims = "" if rank == 2 else f"{rank}-D, "
         title = (
-            f"{cin[0]} -> {cout[0]} channels, kernel {kh}x{kw}, stride {_hw(stride[0])}, padding {pad}"
-            f"{'' if dilation[0] == (1, 1) else f', dilation {_hw(dilation[0])}'}, {'bias' if bias else 'no bias'}, "
-            f"{'BatchNorm' if batchnorm else 'no BatchNorm'}, "
-            + (f"input {sizes[0][0]}x{sizes[0][1]}" if sizes[0] else "per output position")
+            f"{cin[0]} -> {cout[0]} channels, {dims}kernel {_dims(k0)}, stride {_hw(stride[0])}, padding {pad}"
+            f"{'' if set(dilation[0]) == {1} else f', dilation {_hw(dilation[0])}'}, "
+            f"{'bias' if bias else 'no bias'}, {'BatchNorm' if batchnorm else 'no BatchNorm'}, "
+            + (f"input {_dims(sizes[0])}" if sizes[0] else "per output position")
         )
     notes = [
         f"MACs and FLOPs are totals for the input map; bytes moved = input + parameters + output, as {dtype}."

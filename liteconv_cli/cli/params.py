@@ -74,10 +74,11 @@ def _int(text: str) -> int:
 class ValuesType(click.ParamType):
     """One or more positive integers, or HxW pairs when ``pairs`` (ranges and lists allowed)."""
 
-    def __init__(self, pairs: bool = False, minimum: int = 1) -> None:
-        self.pairs = pairs
+    def __init__(self, pairs: bool = False, minimum: int = 1, dims: bool = False) -> None:
+        self.pairs = pairs or dims
+        self.dims = dims  # 1 to 3 values AxBxC; a bare N stays an int (N in every spatial dim)
         self.minimum = minimum
-        self.name = "N|HxW|A:B[:STEP]|LIST" if pairs else "N|A:B[:STEP]|LIST"
+        self.name = "N|AxB[xC]|A:B[:STEP]|LIST" if dims else "N|HxW|A:B[:STEP]|LIST" if pairs else "N|A:B[:STEP]|LIST"
 
     def _ints(self, item: str, value: str, param: Any, ctx: Any) -> Sequence[int]:
         if ":" in item:
@@ -119,20 +120,20 @@ class ValuesType(click.ParamType):
         pieces: list[range] = []
         for item in text.split(","):
             if self.pairs and "x" in item:
-                halves = item.split("x")
-                if len(halves) != 2:
-                    self.fail(f"{value!r}: {item!r} is not HxW", param, ctx)
-                h, w = (self._ints(x, str(value), param, ctx) for x in halves)
-                if len(h) != 1 or len(w) != 1:
-                    self.fail(f"{value!r}: a range cannot be used inside HxW", param, ctx)
-                values.append((h[0], w[0]))
+                parts = item.split("x")
+                if len(parts) not in ((2, 3) if self.dims else (2,)):
+                    self.fail(f"{value!r}: {item!r} is not {'AxB or AxBxC' if self.dims else 'HxW'}", param, ctx)
+                nums = [self._ints(x, str(value), param, ctx) for x in parts]
+                if any(len(n) != 1 for n in nums):
+                    self.fail(f"{value!r}: a range cannot be used inside {'AxB' if self.dims else 'HxW'}", param, ctx)
+                values.append(tuple(n[0] for n in nums))
             else:
                 nums = self._ints(item, str(value), param, ctx)
                 if self.pairs:
                     if len(values) + len(nums) > MAX_PAIR_VALUES:
                         self.fail(f"{value!r} has over {MAX_PAIR_VALUES:,} values (the most a size, kernel, stride "
                                   "or dilation list may have)", param, ctx)
-                    values.extend((n, n) for n in nums)
+                    values.extend(nums if self.dims else ((n, n) for n in nums))
                 else:
                     pieces.append(nums if isinstance(nums, range) else range(nums[0], nums[0] + 1))
         if not self.pairs:
@@ -145,7 +146,7 @@ class ValuesType(click.ParamType):
 class PaddingType(click.ParamType):
     """``same``, ``valid``, a non-negative integer, or ``PHxPW``."""
 
-    name = "same|valid|N|HxW"
+    name = "same|valid|N|AxB[xC]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> object:
         if not isinstance(value, str):
@@ -156,10 +157,11 @@ class PaddingType(click.ParamType):
         try:
             nums = [_int(p) for p in text.split("x")]
         except ValueError:
-            self.fail(f"{value!r} is not 'same', 'valid', an integer or HxW", param, ctx)
-        if len(nums) not in (1, 2) or any(n < 0 for n in nums):
-            self.fail(f"{value!r} is not 'same', 'valid' or a non-negative integer", param, ctx)
-        return nums[0] if len(nums) == 1 else (nums[0], nums[1])
+            self.fail(f"{value!r} is not 'same', 'valid', an integer or AxB[xC]", param, ctx)
+        if len(nums) not in (1, 2, 3) or any(n < 0 for n in nums):
+            self.fail(f"{value!r} is not 'same', 'valid' or a non-negative integer (or one per dim, AxB[xC])",
+                      param, ctx)
+        return nums[0] if len(nums) == 1 else tuple(nums)
 
 
 class PositiveInt(click.IntRange):
@@ -177,6 +179,7 @@ class PositiveInt(click.IntRange):
 INTS = ValuesType()
 POSITIVE = PositiveInt()
 PAIRS = ValuesType(pairs=True)
+DIMS = ValuesType(dims=True)
 PADDING = PaddingType()
 
 

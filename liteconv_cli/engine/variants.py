@@ -303,13 +303,13 @@ def pointwise(c: Conv) -> tuple[Stage, ...]:
 def separable(c: Conv) -> tuple[Stage, ...]:
     """Depthwise separable (MobileNet): depthwise KxK, then pointwise 1x1."""
     (dw,) = depthwise(c)
-    (pw,) = pointwise(after(c, dw, stride=(1, 1)))
+    (pw,) = pointwise(after(c, dw, stride=1))
     return (dw, pw)
 
 
 def lite(c: Conv) -> tuple[Stage, ...]:
     """Lite (OSNet): pointwise 1x1 to C_out, then depthwise KxK."""
-    (pw,) = pointwise(c._replace(stride=(1, 1), depth_multiplier=1))
+    (pw,) = pointwise(c._replace(stride=1, depth_multiplier=1))
     (dw,) = depthwise(after(c, pw, out_channels=c.out_channels, depth_multiplier=1))
     return (pw, dw)
 
@@ -319,13 +319,13 @@ def inverted_residual(c: Conv) -> tuple[Stage, ...]:
     stages: list[Stage] = []
     hidden = c.in_channels * c.expansion
     if c.expansion != 1:  # torchvision omits the expansion when t = 1
-        (expand,) = pointwise(c._replace(out_channels=hidden, stride=(1, 1)))
+        (expand,) = pointwise(c._replace(out_channels=hidden, stride=1))
         stages.append(expand._replace(name="expand"))
         dw_in = after(c, expand, out_channels=hidden, depth_multiplier=1)
     else:
         dw_in = c._replace(out_channels=hidden, depth_multiplier=1)
     (dw,) = depthwise(dw_in)
-    (project,) = pointwise(after(c, dw, stride=(1, 1)))
+    (project,) = pointwise(after(c, dw, stride=1))
     stages += [dw, project._replace(name="project")]
     # the identity shortcut needs equal shapes: stride 1 and C_in = C_out (torchvision's rule),
     # and, with a size, a padding that keeps the size
