@@ -97,7 +97,7 @@ def test_a_bad_file_among_good_ones(run, tmp_path):
     assert r.stderr.splitlines() == [
         f"Error: {bad}:3: layer 1 'conv1': unknown key 'strde' for kind conv (did you mean 'stride'?); it takes "
         "out, kernel, stride, padding, dilation, bias, batchnorm, activation, scale, groups, name, repeat, from, share, "
-        "functional"
+        "functional, frozen"
     ]
     assert [row["network"] for row in csv_rows(r.stdout)] == ["MobileNetV1", "MobileNetV2"]
 
@@ -176,3 +176,22 @@ def test_help_lists_every_kind_and_points_to_the_docs(run):
 
 def test_network_is_listed_in_the_main_help(run):
     assert "network" in run("--help").stdout
+
+
+def test_input_replaces_a_specs_input_of_any_rank(run):
+    # M5 at 16,000 samples instead of 32,000; R3D-18 at 8 frames: the same layers, other shapes
+    r = run("network", "m5", "--input", "1x16000", "--summary", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    (row,) = csv_rows(r.stdout)
+    assert row["input"] == "1x16000" and int(row["params"]) == 559_114
+    r = run("network", "m5", "--input", "1x16000", "--input", "foo=1x8", "--summary", "--format", "csv")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: m5: --input: input=foo is not an input")
+
+
+def test_a_frozen_layer_is_marked_on_its_rows(tmp_path):
+    from liteconv_cli import parse_spec, walk
+
+    net = parse_spec("input: [3, 8, 8]\nlayers:\n  - {kind: block, frozen: true, name: stem, layers: "
+                     "[{kind: conv, out: 4}, {kind: separable, out: 8}]}\n  - {kind: conv, out: 8, name: head}\n")
+    rows = walk(net).rows
+    assert [r.frozen for r in rows] == [True, True, True, False]

@@ -552,7 +552,7 @@ def test_the_convolution_kinds_share_their_common_keys_and_defaults():
     for cls in CONV_KINDS:
         assert {k: cls._field_defaults.get(k, "missing") for k in shared} == shared, cls.__name__
     for cls in KINDS.values():
-        assert cls._fields[-6:] == ("name", "repeat", "from_", "share", "functional", "origin"), cls.__name__
+        assert cls._fields[-7:] == ("name", "repeat", "from_", "share", "functional", "frozen", "origin"), cls.__name__
 
 
 def test_walk_is_repeatable_and_context_dependent():

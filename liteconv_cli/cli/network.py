@@ -97,10 +97,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _pair(p: tuple[int, int] | None) -> str | None:
+def _pair(p: tuple[int, ...] | None) -> str | None:
+    """A kernel/stride of any rank as text: ``3`` when every dim agrees, else ``1x3x3``."""
     if p is None:
         return None
-    return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
+    return str(p[0]) if len(set(p)) == 1 else "x".join(map(str, p))
 
 
 MEMORY_LAYER_COLUMNS = [
@@ -438,11 +439,22 @@ def _model_options(path: str, input_dims: tuple[str, ...], allow_unknown: bool, 
     from ..importers import is_model_file, parse_input_dims
 
     if not is_model_file(path):
-        if input_dims or allow_unknown:
-            raise LiteconvError(f"{path}: --input and --allow-unknown apply to model files (ONNX, Keras), not to "
-                                "a YAML spec")
+        if allow_unknown:
+            raise LiteconvError(f"{path}: --allow-unknown applies to model files (ONNX, Keras), not to a YAML spec")
         return {}
     return {"input_dims": parse_input_dims(input_dims), "allow_unknown": allow_unknown, "notes": notes}
+
+
+def _with_input(net: Any, input_dims: tuple[str, ...], path: str) -> Any:
+    """``--input`` on a spec: the network with its input replaced (SpecError naming the file)."""
+    from ..engine.network import with_input
+    from ..errors import InvalidValue, SpecError
+    from ..importers import parse_input_dims
+
+    try:
+        return with_input(net, parse_input_dims(input_dims))
+    except InvalidValue as e:
+        raise SpecError(f"--input: {e}", file=path) from None
 
 
 def _kinds_help() -> str:
@@ -487,9 +499,10 @@ the others are still shown), 2 a usage error.""",
 @click.option("--convention", "conventions", multiple=True, type=click.Choice([*CONVENTIONS, "all"]),
               help="Count as a tool does and show its terms apart: paper (MACs), flops (liteconv's FLOPs), "
                    "fvcore, ptflops, ptflops-aten, thop, torchinfo; repeat it, or 'all'.")
-@click.option("--input", "input_dims", multiple=True, metavar="C,H,W",
-              help="Model files (ONNX, Keras): the input dims after the batch where the file leaves them open "
-                   "(a dynamic size), e.g. 3,224,224; NAME=C,H,W for one of several inputs.")
+@click.option("--input", "input_dims", multiple=True, metavar="CxHxW",
+              help="The input, of any rank: 3x224x224, 1x32000 (1-D), 3x16x128x171 (a clip); NAME=CxHxW for one "
+                   "of several inputs. For a spec it replaces the input; for a model file (ONNX, Keras) it gives the "
+                   "dims the file leaves open (a dynamic size).")
 @click.option("--allow-unknown", is_flag=True,
               help="Model files: count an op liteconv does not know as a row with no params or MACs (and say so) "
                    "instead of failing.")
@@ -533,7 +546,10 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width_mul
     for path in specs:
         try:
             model_notes: list[str] = []
-            net = load_spec(path, **_model_options(path, input_dims, allow_unknown, model_notes))
+            options = _model_options(path, input_dims, allow_unknown, model_notes)
+            net = load_spec(path, **options)
+            if input_dims and not options:  # a spec: --input replaces its input (any rank)
+                net = _with_input(net, input_dims, path)
             if width is not None:
                 net = net._replace(width=width)
             if resolution is not None:

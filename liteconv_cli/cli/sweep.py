@@ -108,10 +108,14 @@ channels that round to 0), 2 a usage error (an empty or malformed list, a value 
 @click.option("--resolution", "resolutions", type=INTS, default=None,
               help="Input resolutions in pixels (H = W): a list 224,192,160,128 or a range 128:224:32 "
                    "(default: the spec's input).")
+@click.option("--input", "input_dims", multiple=True, metavar="CxHxW",
+              help="Replace the spec's input, any rank: 3x256x256, 1x48000, 3x16x128x171 (NAME=... for one of "
+                   "several inputs); --resolution then sets its H and W.")
 @output_options
 @click.pass_context
 def sweep(ctx: click.Context, specs: tuple[str, ...], width_mult: tuple[float, ...] | None,
-          width: tuple[float, ...] | None, resolutions: tuple[int, ...] | None, fmt: str, output: str) -> None:
+          width: tuple[float, ...] | None, resolutions: tuple[int, ...] | None, input_dims: tuple[str, ...],
+          fmt: str, output: str) -> None:
     """Params and MACs over a grid of width and resolution multipliers.
 
     One row per (width, resolution), every combination, widths outer, as the MobileNet
@@ -134,6 +138,10 @@ def sweep(ctx: click.Context, specs: tuple[str, ...], width_mult: tuple[float, .
     for path in specs:
         try:
             net = load_spec(path)
+            if input_dims:
+                from .network import _with_input
+
+                net = _with_input(net, input_dims, path)
             base, net_rows = _rows(net, w_list, r_list)
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
@@ -141,7 +149,7 @@ def sweep(ctx: click.Context, specs: tuple[str, ...], width_mult: tuple[float, .
             continue
         rows += net_rows
         meta.append({"name": net.name, "file": path, "baseline": {
-            "width": 1.0, "input": [base.input.c, base.input.h, base.input.w],
+            "width": 1.0, "input": list(base.input),
             "params": base.total.params, "params_without_bn": base.total.params - base.total.bn,
             "macs": base.total.macs}})
     if meta:

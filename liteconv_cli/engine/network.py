@@ -82,6 +82,8 @@ COMMON: dict[str, Key] = {
     "share": Key(K.NAME, None, "reuse the weights of the earlier layer of that name (params counted once)"),
     "functional": Key(K.BOOL, False, "the model calls this op as a function (F.relu, x.mean): module-hooking "
                                      "tools do not see it"),
+    "frozen": Key(K.BOOL, False, "the layer's weights are not trained (requires_grad=False): --training counts no "
+                                 "weight gradient or optimizer state for it; a frozen block freezes its layers"),
 }
 #: record field names of the common keys (``from`` is a Python keyword)
 _FIELD = {"from": "from_", "global": "global_"}
@@ -219,6 +221,29 @@ class Network(NamedTuple):
         return self.input_shapes[0][1]
 
 
+def with_input(net: Network, dims: dict[str | None, Sequence[int]]) -> Network:
+    """``net`` with its input(s) replaced: ``{None: [C, *spatial]}`` for the only (or first) input,
+    ``{name: [...]}`` for a named one (``--input 3x16x128x171``, ``--input depth=1x224x224``).
+
+    Any rank may replace any other: the layers take their shapes from the input. Raises
+    InvalidValue for an input name the network does not have or dims that are not 1 to 4
+    positive integers.
+    """
+    named = dict(net.inputs) if net.inputs else {"input": net.input}
+    for name, value in dims.items():
+        v = tuple(value)
+        if not 1 <= len(v) <= 4 or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in v):
+            raise InvalidValue("input", "x".join(map(str, v)), "is not 1 to 4 positive integers [C, *spatial]")
+        key = next(iter(named)) if name is None else name
+        if key not in named:
+            raise InvalidValue("input", name, f"is not an input of the network (inputs: {', '.join(named)})")
+        named[key] = Shape.of(v[0], v[1:])
+    if net.inputs:
+        items = tuple(named.items())
+        return net._replace(inputs=items, input=items[0][1])
+    return net._replace(input=named["input"])
+
+
 def _at_resolution(s: Shape, r: int) -> Shape:
     if s.rank < 2:
         raise InvalidValue("resolution", r, f"sets H and W, but the input {s} has {s.rank} spatial dims "
@@ -266,6 +291,7 @@ class Row(NamedTuple):
     writes: str = ""
     shared: bool = False
     functional: bool = False
+    frozen: bool = False
 
     @property
     def position(self) -> str:
@@ -458,6 +484,7 @@ class _Walker:
         self.layer_kinds: dict[str, str] = {}  # layer name -> kind (for share:)
         self.share = False
         self.functional = False
+        self.frozen = False  # inside a layer marked frozen: its weights get no gradient (--training)
         self.like: Tensor | None = None  # the tensor named by the running layer's like: (upsample, pad)
 
     # --------------------------------------------------------------- helpers
@@ -485,13 +512,15 @@ class _Walker:
             extra["shared"] = True
         if self.functional:
             extra["functional"] = True
+        if self.frozen:
+            extra["frozen"] = True
         if extra:
             self.rows.append(Row(path, name, KIND_OF[type(L)], op, category, reads[0].shape, out, cost,
                                  inputs=len(reads), reads=tuple(t.name for t in reads), writes=name, **extra))
         else:  # the hot path: every field in order, without the NamedTuple's keyword handling
             self.rows.append(_new(Row, (path, name, KIND_OF[type(L)], op, category, reads[0].shape, out, cost, None,
                                         None, None, "none", len(reads), None, None, tuple(t.name for t in reads),
-                                        name, False, False)))
+                                        name, False, False, False)))
         return _new(Tensor, (name, out))
 
     def stage(self, stage: Stage, L: Layer, path: tuple[int, ...], name: str, x: Tensor | Sequence[Tensor],
@@ -507,14 +536,14 @@ class _Walker:
         pad = stage.padding
         if pad is None and stage.dilation is not None:
             pad = pads(padding, stage.kernel, stage.dilation)
-        if self.share or self.functional:
+        if self.share or self.functional or self.frozen:
             return self.row(L, path, name, op, category or stage.kind, reads, stage.output, cost,
                             kernel=stage.kernel, stride=stage.stride, groups=stage.groups, activation=activation,
                             padding=pad, dilation=stage.dilation)
         self.rows.append(_new(Row, (path, name, KIND_OF[type(L)], op, category or stage.kind, reads[0].shape,
                                     stage.output, cost, stage.kernel, stage.stride, stage.groups, activation,
                                     len(reads), pad, stage.dilation, tuple(t.name for t in reads), name, False,
-                                    False)))
+                                    False, False)))
         return _new(Tensor, (name, stage.output))
 
     def conv(self, L: Any, shape: Shape, out: int, **changes: Any) -> Conv:
@@ -586,7 +615,7 @@ class _Walker:
         input shape and the width settings, so they are memoised (names made relative):
         repeated blocks and many specs sharing layers cost one dictionary look-up per layer.
         """
-        if type(layer) not in _MEMOISABLE or self.share or self.functional or self.like is not None:
+        if type(layer) not in _MEMOISABLE or self.share or self.functional or self.frozen or self.like is not None:
             if k.nested:
                 return k.handler(self, layer, x, path, name, scopes)
             return k.handler(self, layer, x, path, name)
@@ -653,6 +682,9 @@ class _Walker:
                     self.share = True
                 if layer.functional:
                     self.functional = True
+                frozen_outside = self.frozen
+                if layer.frozen:  # a frozen block freezes every layer in it
+                    self.frozen = True
                 # like: names a tensor whose size the layer takes (set for every layer; read by run and the handler)
                 like = layer.like if type(layer) in _HAS_LIKE else None
                 self.like = self.resolve(like, scopes, "like") if like is not None else None
@@ -665,6 +697,7 @@ class _Walker:
                         out = self.run(rest, k, out, path, f"{full}.{r}", scopes)
                         self.publish(f"{full}.{r}", out, layer.origin, path, base)
                 self.share = self.functional = False
+                self.frozen = frozen_outside
                 old = tensors.get(full)
                 if old is not None and old != out:
                     self.publish(full, out, layer.origin, path, base)  # raises: a name used twice
