@@ -148,11 +148,15 @@ def load_network(path: str, input_dims: dict[str | None, list[int]] | None = Non
     """
     from ..engine.network import Origin
     from ..errors import SpecError
-    from ..spec import parse_spec
+    from ..spec import MAX_SPEC_MARKS, parse_spec
 
     imported = read_model(path, input_dims, allow_unknown)
+    text = dump(imported.data)
+    if sum(text.count(c) for c in "[{-:?,") > MAX_SPEC_MARKS:
+        raise SpecError(f"has {len(imported.data['layers']):,} layers: more than a spec holds (its YAML would pass "
+                        f"the limit of {MAX_SPEC_MARKS:,} keys and list items)", file=path)
     try:
-        net = parse_spec(dump(imported.data), source_name=path, default_name=str(imported.data.get("name")))
+        net = parse_spec(text, source_name=path, default_name=str(imported.data.get("name")))
     except SpecError as e:
         raise SpecError(e.message, file=path, layer=e.layer) from None
     # errors found while walking name the file and the layer; the lines of the text above mean nothing to a reader

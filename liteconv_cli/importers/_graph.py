@@ -156,6 +156,7 @@ class Builder:
         self.name = name
         self.inputs: dict[str, TShape] = {}
         self.layers: list[dict[str, Any]] = []
+        self.by_name: dict[str, dict[str, Any]] = {}
         self.info: dict[str, LayerInfo] = {}
         self.used: set[str] = {INPUT}
         self.notes: list[str] = []
@@ -186,15 +187,13 @@ class Builder:
         layer: dict[str, Any] = {"kind": kind, "name": name, **{k: v for k, v in keys.items() if v is not None}}
         layer["from"] = [t.source for t in inputs]
         self.layers.append(layer)
+        self.by_name[name] = layer
         self.info[name] = LayerInfo(tuple(t.shape for t in inputs), output, tuple(nodes) or (hint,))
         return Tensor(name, output)
 
     def last(self, tensor: Tensor) -> dict[str, Any] | None:
         """The layer that writes ``tensor``, if it is a layer."""
-        for layer in reversed(self.layers):
-            if layer["name"] == tensor.source:
-                return layer
-        return None
+        return self.by_name.get(tensor.source)
 
     # --------------------------------------------------------------- folding
 
