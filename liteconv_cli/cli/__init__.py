@@ -137,12 +137,12 @@ def cli() -> None:
     Examples:
       liteconv compare --cin 64 --cout 128 -k 3
       liteconv compare --cin 64 --cout 128 -k 3 --size 56 --format csv
-      liteconv network configs/mobilenet_v1.yaml
-      liteconv network configs/*.yaml --summary --format csv > nets.csv
-      liteconv network configs/mobilenet_v2.yaml --memory --dtype int8 --chart
-      liteconv network configs/resnet50.yaml --convention all
-      liteconv convert configs/conv_mobilenet.yaml --to separable -o converted.yaml
-      liteconv sweep configs/mobilenet_v1.yaml --width 1,0.75,0.5,0.25 --resolution 224,192,160,128
+      liteconv network mobilenet_v1
+      liteconv network mobilenet_v1 mobilenet_v2 resnet50 --summary --format csv > nets.csv
+      liteconv network mobilenet_v2 --memory --dtype int8 --chart
+      liteconv network resnet50 --convention all
+      liteconv convert conv_mobilenet --to separable -o converted.yaml
+      liteconv sweep mobilenet_v1 --width 1,0.75,0.5,0.25 --resolution 224,192,160,128
 
     \b
     Docs: docs/formulas.md (every formula), docs/spec.md (the YAML spec format),

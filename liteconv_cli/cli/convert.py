@@ -165,10 +165,10 @@ def _targets_help() -> str:
 
 \b
 Examples:
-  liteconv convert configs/conv_mobilenet.yaml --to separable      # = MobileNetV1
-  liteconv convert configs/vgg16.yaml --to grouped:4 --only 'conv[45]'
-  liteconv convert configs/resnet50.yaml --to separable --only 'layer4.*'
-  liteconv convert configs/resnet50.yaml --to spatial -o resnet50_spatial.yaml
+  liteconv convert conv_mobilenet --to separable                   # = MobileNetV1
+  liteconv convert vgg16 --to grouped:4 --only 'conv[45]'
+  liteconv convert resnet50 --to separable --only 'layer4.*'
+  liteconv convert resnet50 --to spatial -o resnet50_spatial.yaml
   liteconv convert net.yaml --to lite -o - | liteconv network -
 
 \b

@@ -31,12 +31,12 @@ FIGURE_COLUMNS = [
 
 @click.command(epilog="""\b
 Examples:
-  liteconv fit configs/mobilenet_v2.yaml --macs 300M                  # the widest under 300M MACs
-  liteconv fit configs/mobilenet_v2.yaml --macs 300M --resolution 96:320:8
-  liteconv fit configs/mobilenet_v1.yaml --macs 300M --width 0.25:1.5:0.05 --resolution 128:256:32
-  liteconv fit configs/resnet18.yaml --params 8M --depth 0.5:2:0.25
-  liteconv fit configs/mobilenet_v2.yaml --latency 2ms --device rpi4 --width 0.25:1.4:0.05
-  liteconv fit configs/mobilenet_v2.yaml --peak-memory 8MiB --dtype int8
+  liteconv fit mobilenet_v2 --macs 300M                               # the widest under 300M MACs
+  liteconv fit mobilenet_v2 --macs 300M --resolution 96:320:8
+  liteconv fit mobilenet_v1 --macs 300M --width 0.25:1.5:0.05 --resolution 128:256:32
+  liteconv fit resnet18 --params 8M --depth 0.5:2:0.25
+  liteconv fit mobilenet_v2 --latency 2ms --device rpi4 --width 0.25:1.4:0.05
+  liteconv fit mobilenet_v2 --peak-memory 8MiB --dtype int8
 
 \b
 Budgets take SI suffixes: 300M, 1.5G, 3.5M; bytes also 8MB or 8MiB; times 5ms, 250us.

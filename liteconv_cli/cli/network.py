@@ -466,20 +466,20 @@ def _kinds_help() -> str:
 
 \b
 Examples:
-  liteconv network configs/mobilenet_v1.yaml
-  liteconv network configs/mobilenet_v1.yaml --width-mult 0.5 --resolution 160
-  liteconv network configs/*.yaml --summary --format csv > nets.csv
-  liteconv network configs/resnet50.yaml --format csv | sort -t, -k19 -n
+  liteconv network mobilenet_v1
+  liteconv network mobilenet_v1 --width-mult 0.5 --resolution 160
+  liteconv network mobilenet_v1 mobilenet_v2 resnet50 --summary --format csv > nets.csv
+  liteconv network resnet50 --format csv | sort -t, -k19 -n
   cat net.yaml | liteconv network -
 
 \b
 Memory, conventions and charts (docs/design-tools.md):
-  liteconv network configs/mobilenet_v2.yaml --memory               # bytes per layer, peak
-  liteconv network configs/mobilenet_v2.yaml --memory --dtype int8
-  liteconv network configs/*.yaml --summary --memory --format csv
-  liteconv network configs/resnet50.yaml --convention fvcore        # what fvcore prints, term by term
-  liteconv network configs/*.yaml --summary --convention all        # every tool's number
-  liteconv network configs/mobilenet_v1.yaml --chart                # bars: share of MACs and params
+  liteconv network mobilenet_v2 --memory                            # bytes per layer, peak
+  liteconv network mobilenet_v2 --memory --dtype int8
+  liteconv network mobilenet_v1 mobilenet_v2 resnet50 --summary --memory --format csv
+  liteconv network resnet50 --convention fvcore                     # what fvcore prints, term by term
+  liteconv network mobilenet_v1 mobilenet_v2 resnet50 --summary --convention all  # every tool's number
+  liteconv network mobilenet_v1 --chart                             # bars: share of MACs and params
 
 \b
 Exit status: 0 success, 1 a problem with a spec (each bad file prints its own Error: line;

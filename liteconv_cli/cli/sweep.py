@@ -88,10 +88,10 @@ def _rows(net: Network, widths: Sequence[float | None], resolutions: Sequence[in
     "sweep",
     epilog="""\b
 Examples:
-  liteconv sweep configs/mobilenet_v1.yaml --width-mult 1,0.75,0.5,0.25     # Table 6
-  liteconv sweep configs/mobilenet_v1.yaml --resolution 224,192,160,128     # Table 7
-  liteconv sweep configs/mobilenet_v1.yaml --width-mult 1,0.75,0.5,0.25 --resolution 224,192,160,128 -f csv
-  liteconv sweep configs/mobilenet_v2.yaml --width-mult 1.4,1,0.75,0.5,0.35 --resolution 96:224:32 -f json
+  liteconv sweep mobilenet_v1 --width-mult 1,0.75,0.5,0.25                  # Table 6
+  liteconv sweep mobilenet_v1 --resolution 224,192,160,128                  # Table 7
+  liteconv sweep mobilenet_v1 --width-mult 1,0.75,0.5,0.25 --resolution 224,192,160,128 -f csv
+  liteconv sweep mobilenet_v2 --width-mult 1.4,1,0.75,0.5,0.35 --resolution 96:224:32 -f json
 
 \b
 The layer sweep (one convolution over ranges of channels and kernels) is `liteconv compare`:
