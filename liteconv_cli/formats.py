@@ -281,6 +281,7 @@ class _Drawn(NamedTuple):
     """A table ready to draw: every cell as the text shown, every row read (once)."""
 
     title: str
+    keys: list[str]
     headers: list[str]
     justify: list[str]
     rows: list[list[str]]
@@ -310,7 +311,7 @@ def _prepare(table: Table) -> _Drawn:
         rows.append(cells)
         styles.append(row.get("_style"))
     footers = [visible(_human(table.totals.get(c.key), c.kind)) for c in columns] if table.totals else None
-    return _Drawn(visible(table.title), [visible(c.header) for c in columns],
+    return _Drawn(visible(table.title), [c.key for c in columns], [visible(c.header) for c in columns],
                   ["left" if c.kind == "text" else "right" for c in columns], rows, styles, footers,
                   [visible(note) for note in table.notes])
 
@@ -391,51 +392,66 @@ class TableTooWide(LiteconvError):
     """A column of a table is wider than the terminal: nothing is drawn (exit status 1)."""
 
 
-def _column_groups(headers: list[str], justify: list[str], widths: list[int],
-                   room: int | None) -> list[tuple[list[int], int | None]]:
-    """How to draw a table whose columns have natural ``widths`` within ``room`` cells (None:
-    any width): groups of column indices, each drawn as one table, and the width to fold a
-    text column to when it is alone and too wide for the room (None: no folding).
+def _column_groups(table: _Drawn, widths: list[int], room: int | None) -> list[tuple[list[int], int | None]]:
+    """How to draw ``table``, whose columns have natural ``widths``, within ``room`` cells (None:
+    any width): groups of column indices, each drawn as one table, and the width to fold a text
+    column to when it is alone and too wide for the room (None: no folding).
 
     A table that fits is one group. A wider one is cut into groups of consecutive columns, as
-    many as fit, each repeating the leading text columns (the row's labels, such as network,
-    # and name) that fit in a third of the room, so every row is drawn whole and can be read
-    across groups. A text column too wide even alone is folded by rich; a number column never
-    is (TableTooWide).
+    many as fit, each repeating the row's labels (_labels: network, # and name, or variant), so
+    that every row is drawn whole in each group and can be followed across groups. A text
+    column too wide even alone is folded by rich; a number column never is (TableTooWide).
     """
     total = sum(widths) + 3 * len(widths) + 1
     if room is None or total <= room:
         return [(list(range(len(widths))), None)]
-    labels: list[int] = []
-    used = 1
-    for j, w in enumerate(widths[:-1]):
-        if justify[j] != "left" or used + w + 3 > room // 3:
-            break
-        labels.append(j)
-        used += w + 3
-    groups: list[tuple[list[int], int | None]] = []
+    labels = _labels(table, widths, room)
+    used = 1 + sum(widths[k] + 3 for k in labels)
+    groups: list[list[int]] = []
     current: list[int] = []
     for j in range(len(labels), len(widths)):
         if current and used + sum(widths[k] + 3 for k in current) + widths[j] + 3 > room:
-            groups.append((labels + current, None))
+            groups.append(labels + current)
             current = []
         current.append(j)
-    groups.append((labels + current, None))
+    groups.append(labels + current)
     drawn: list[tuple[list[int], int | None]] = []
-    for columns, _ in groups:
+    for columns in groups:
         if sum(widths[k] + 3 for k in columns) + 1 <= room:
             drawn.append((columns, None))
             continue
         j = columns[-1]  # alone after the labels, and too wide with them: drawn without them
-        if justify[j] == "left" and room >= 5 + _MIN_FOLD:
-            drawn.append(([j], room - 4))
-        elif widths[j] + 4 <= room:
+        if widths[j] + 4 <= room:
             drawn.append(([j], None))
+        elif table.justify[j] == "left" and room >= 4 + _MIN_FOLD:
+            drawn.append(([j], room - 4))
         else:
             raise TableTooWide(
-                f"the terminal is {room} columns wide, and the column {headers[j]!r} needs {widths[j] + 4}: "
-                "widen the terminal, or use --format csv or markdown")
+                f"the terminal is {room} columns wide, and the column {table.headers[j]!r} of "
+                f"{table.title!r} needs {widths[j] + 4}: widen the terminal, or use --format csv or markdown")
     return drawn
+
+
+#: keys of the column that names a row, best first: a wide table repeats the columns up to it
+_ROW_NAMES = ("stage", "name", "variant", "resolution", "network", "convention", "category", "spec")
+
+
+def _labels(table: _Drawn, widths: list[int], room: int) -> list[int]:
+    """The columns a wide table repeats in each group of columns: the leading ones up to the
+    column that names the row (_ROW_NAMES) if they take at most 3/5 of the room, else the
+    leading text columns that fit in a third of it."""
+    keys = table.keys
+    end = next((keys.index(k) for k in _ROW_NAMES if k in keys), None)
+    if end is not None and end < len(keys) - 1 and sum(w + 3 for w in widths[:end + 1]) + 1 <= room * 3 // 5:
+        return list(range(end + 1))
+    labels: list[int] = []
+    used = 1
+    for j, w in enumerate(widths[:-1]):
+        if table.justify[j] != "left" or used + w + 3 > room // 3:
+            break
+        labels.append(j)
+        used += w + 3
+    return labels
 
 
 #: the narrowest a text column is folded to (below it, the table is not drawn)
@@ -466,7 +482,7 @@ def _rich_table(tables: list[_Drawn], out: TextIO, color: bool) -> None:
     )
     room = console.width if color else None
     # every table laid out before the first is drawn: one that cannot be drawn leaves no output
-    layouts = [_column_groups(t.headers, t.justify, w, room) for t, w in zip(tables, measured, strict=True)]
+    layouts = [_column_groups(t, w, room) for t, w in zip(tables, measured, strict=True)]
     for i, (table, widths, groups) in enumerate(zip(tables, measured, layouts, strict=True)):
         if i:
             console.print()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -135,8 +134,12 @@ class _Run:
 
 _run: _Run | None = None
 
-#: signals that remove the temporary files before the process ends (SIGINT: KeyboardInterrupt)
-_SIGNALS = tuple(getattr(signal, s) for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s))
+def _signals() -> tuple[int, ...]:
+    """The signals that remove the temporary files before the process ends (SIGINT raises
+    KeyboardInterrupt already); imported here, as a run without a file never needs them."""
+    import signal
+
+    return tuple(getattr(signal, s) for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s))
 
 
 class Terminated(BaseException):
@@ -154,7 +157,9 @@ def _raise_terminated(signum: int, frame: object) -> None:
 def _catch_signals(state: _Run) -> None:
     if state.handlers:
         return
-    for s in _SIGNALS:
+    import signal
+
+    for s in _signals():
         try:
             state.handlers[s] = signal.signal(s, _raise_terminated)
         except ValueError:  # not the main thread: leave the signals alone
@@ -163,6 +168,10 @@ def _catch_signals(state: _Run) -> None:
 
 
 def _release_signals(state: _Run) -> None:
+    if not state.handlers:
+        return
+    import signal
+
     for s, handler in state.handlers.items():
         signal.signal(s, handler)  # type: ignore[arg-type]
     state.handlers.clear()
@@ -191,9 +200,14 @@ def finish(state: _Run, ok: bool) -> list[str]:
         names = [name for _, _, name in state.pending]
         _discard(state)
         return names
+    if not state.pending:
+        return []
+    import signal
+
     mask = getattr(signal, "pthread_sigmask", None)
-    if mask is not None and _SIGNALS:  # a signal now would leave some files renamed, some not
-        mask(signal.SIG_BLOCK, _SIGNALS)
+    signals = _signals()
+    if mask is not None and signals:  # a signal now would leave some files renamed, some not
+        mask(signal.SIG_BLOCK, signals)
     try:
         while state.pending:
             tmp, target, name = state.pending[0]
@@ -205,8 +219,8 @@ def finish(state: _Run, ok: bool) -> list[str]:
     finally:
         _discard(state)
         _release_signals(state)  # a signal held back by the mask now acts as it would have
-        if mask is not None and _SIGNALS:
-            mask(signal.SIG_UNBLOCK, _SIGNALS)
+        if mask is not None and signals:
+            mask(signal.SIG_UNBLOCK, signals)
     return []
 
 

@@ -79,42 +79,28 @@ class LiteconvGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        from ..output import Terminated, finish, run, silence_stdout
+        """Run the command, turn every error into one ``Error:`` line and an exit status, and only
+        then put its output files in place (liteconv_cli/output.py): a run that ends with a
+        non-zero status, Ctrl-C, SIGTERM or SIGHUP leaves every existing output as it was."""
+        from ..output import Terminated, finish, run
 
         signum = 0
-        with run() as outputs:
-            try:
-                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-                code = rv if isinstance(rv, int) else 0
-            except _NO_ARGS_IS_HELP as e:  # `liteconv` alone: its help, as click shows it (click >= 8.2)
-                e.show()
-                code = e.exit_code
-            except click.ClickException as e:
-                click.echo(f"Error: {e.format_message()}", err=True)
-                code = e.exit_code
-            except LiteconvError as e:
-                click.echo(f"Error: {e}", err=True)
-                code = e.exit_code
-            except click.exceptions.Abort:
-                click.echo("Aborted.", err=True)
-                code = 1
-            except KeyboardInterrupt:
-                code = 130
-            except Terminated as e:  # SIGTERM or SIGHUP while a temporary file existed
-                signum, code = e.signum, 128 + e.signum
-            except BrokenPipeError:
-                # the reader went away (| head): stop quietly with the status of a process killed by
-                # SIGPIPE, and keep Python from complaining when it flushes stdout at exit
-                silence_stdout()
-                code = 141
-            try:
-                kept = finish(outputs, code == 0)
-            except LiteconvError as e:
-                click.echo(f"Error: {e}", err=True)
-                code, kept = e.exit_code, []
-            if kept and not signum and code not in (130, 141):
-                click.echo(f"Error: {', '.join(kept)} not written: the run failed (exit status {code})", err=True)
-        if signum:  # the temporary files are gone: now end as the signal would have ended us
+        try:
+            with run() as outputs:
+                code = self._status(args, prog_name, complete_var, **extra)
+                try:
+                    kept = finish(outputs, code == 0)
+                except LiteconvError as e:
+                    click.echo(f"Error: {e}", err=True)
+                    code, kept = e.exit_code, []
+                if kept and code != 130:
+                    click.echo(f"Error: {', '.join(kept)} not written: the run failed (exit status {code})",
+                               err=True)
+        except Terminated as e:  # SIGTERM or SIGHUP while a temporary file existed: it is gone now
+            signum, code = e.signum, 128 + e.signum
+        except KeyboardInterrupt:
+            code = 130
+        if signum:  # end as the signal would have ended us
             import signal
 
             signal.signal(signum, signal.SIG_DFL)
@@ -122,6 +108,35 @@ class LiteconvGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _status(self, args: Any, prog_name: str | None, complete_var: str | None, **extra: Any) -> int:
+        """Run click's main; the exit status, each error printed as one line (Terminated passes)."""
+        from ..output import silence_stdout
+
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return rv if isinstance(rv, int) else 0
+        except _NO_ARGS_IS_HELP as e:  # `liteconv` alone: its help, as click shows it (click >= 8.2)
+            e.show()
+            return int(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            return e.exit_code
+        except LiteconvError as e:
+            click.echo(f"Error: {e}", err=True)
+            return e.exit_code
+        except click.exceptions.Abort as e:
+            click.echo("Aborted.", err=True)
+            # click turns Ctrl-C into Abort: exit as shells expect of an interrupted program
+            return 130 if isinstance(e.__cause__, KeyboardInterrupt) else 1
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            # the reader went away (| head): stop quietly with status 1, as click itself does for
+            # a broken pipe inside a command, and keep Python from complaining when it flushes
+            # stdout at exit
+            silence_stdout()
+            return 1
 
 
 @click.group(
