@@ -245,3 +245,19 @@ def test_rows_given_as_a_generator_are_all_drawn(cell, color):
     for i in range(30):
         assert re.search(rf"\b{i * 1000:,} │", text), i
     assert "\x1b[2J" not in out.getvalue()  # a control character is shown escaped, never sent
+
+
+def test_a_network_with_a_non_ascii_name_draws_every_row_in_a_pipe(tmp_path):
+    """A non-ASCII name sends the table to rich in a pipe too (HEAD 291ef2d drew no rows there)."""
+    spec = tmp_path / "net.yaml"
+    spec.write_text("name: Café net\ninput: [3, 32, 32]\nlayers:\n"
+                    + "".join(f"  - {{kind: conv, out: {8 * (i + 1)}, kernel: 3, name: c{i}}}\n" for i in range(6)),
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "liteconv_cli", "network", str(spec)], cwd=ROOT,
+                          capture_output=True, timeout=TIMEOUT_S)
+    assert (done.returncode, done.stderr) == (0, b"")
+    screen = Screen(0, done.stdout.decode("utf-8"), "")
+    assert "Café net" in screen.text
+    rows = machine("network", str(spec))
+    assert len(rows) == 6
+    assert_every_row_drawn(screen, rows, ("name",), ("params", "macs"))
