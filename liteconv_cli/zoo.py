@@ -91,7 +91,8 @@ def suggest(word: str, n: int = 3) -> str:
     if not close:
         return ""
     quoted = [repr(c) for c in close]
-    return f" (did you mean {' or '.join(quoted) if len(quoted) < 3 else ', '.join(quoted[:-1]) + ' or ' + quoted[-1]}?)"
+    listed = " or ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {listed}?)"
 
 
 def locate(spec: str) -> tuple[str, str | None]:
@@ -260,11 +261,8 @@ def expand_info(root: Any, *, file: str = "<string>", variant: str | None = None
                 close = difflib.get_close_matches(variant, [str(n) for n in table], n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise _error(file, vk, f"no variant {variant!r}{hint}; variants: {', '.join(map(str, table))}")
-            k, v = table[variant]
-            if v.id == "scalar" and v.tag == _NULL:
-                overrides = []
-            else:
-                overrides = _pairs(v, file, f"variant {variant}")
+            _, v = table[variant]
+            overrides = [] if v.id == "scalar" and v.tag == _NULL else _pairs(v, file, f"variant {variant}")
     elif variant is not None:
         raise _error(file, root, f"has no variants: (asked for {variant!r})")
     # the variant's top-level overrides
@@ -526,7 +524,7 @@ def build_index() -> dict[str, Any]:
             text = f.read()
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         stem = file.rsplit(".", 1)[0]
-        names_here = variants(root, path) or [None]
+        names_here: list[str | None] = [*variants(root, path)] or [None]
         for variant in names_here:
             _, info = expand_info(root, file=path, variant=variant)
             net = parse_spec(text, source_name=path, default_name=stem, variant=variant)
@@ -540,7 +538,7 @@ def build_index() -> dict[str, Any]:
                 networks.append(e)
             else:
                 singles.append((stem, e))
-    claimed = {}
+    claimed: dict[str, str] = {}
     for e in networks:
         if e["name"] in claimed:
             raise SpecError(f"the name {e['name']!r} is defined twice, in {claimed[e['name']]} and {e['file']}",

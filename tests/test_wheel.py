@@ -130,9 +130,8 @@ def _written_file(command: str) -> str | None:
 def _dynamic_onnx(path: Path) -> None:
     """A one-conv ONNX model whose input is [N, 3, H, W], symbolic (what --input is for)."""
     onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-
     import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
 
     w = numpy_helper.from_array(np.zeros((4, 3, 3, 3), dtype=np.float32), "w")
     graph = helper.make_graph(
@@ -190,8 +189,9 @@ def test_the_wheel_ships_the_specs_and_is_what_runs(venv):
 def test_the_wheel_holds_every_module_and_data_file_of_the_package(venv):
     # what pip installed is the package's tree: every .py module, every spec, the catalogue,
     # the schema and the device tables (a package missing from pyproject would be left out)
-    out = subprocess.run([str(venv / "python"), "-c", "import liteconv_cli, os; print(os.path.dirname(liteconv_cli.__file__))"],
-                         capture_output=True, text=True, env=_env(venv), cwd=venv, check=True).stdout.strip()
+    code = "import liteconv_cli, os; print(os.path.dirname(liteconv_cli.__file__))"
+    out = subprocess.run([str(venv / "python"), "-c", code], capture_output=True, text=True, env=_env(venv), cwd=venv,
+                         check=True).stdout.strip()
     installed, source = Path(out), ROOT / "liteconv_cli"
 
     def files(top: Path) -> set[str]:

@@ -48,7 +48,7 @@ def test_the_committed_catalogue_and_zoo_table_are_current():
     committed = (CONFIGS / "index.json").read_text(encoding="utf-8")
     assert zoo.index_text(index) == committed, "configs/index.json is stale: python -m liteconv_cli.zoo --write-index"
     docs = (ROOT / "docs" / "networks.md").read_text(encoding="utf-8")
-    assert zoo.docs_text(index, docs) == docs, "docs/networks.md's zoo is stale: python -m liteconv_cli.zoo --write-index"
+    assert zoo.docs_text(index, docs) == docs, "docs/networks.md is stale: python -m liteconv_cli.zoo --write-index"
     for e in zoo.catalogue():
         assert f"| `{e['name']}` |" in docs
 
@@ -252,6 +252,20 @@ def test_the_written_out_b0_equals_the_family_member():
 
 
 # ------------------------------------------------------------------ the commands
+
+
+def test_models_reads_the_catalogue_only():
+    # listing the zoo parses no spec: neither yaml nor the engine is imported (nor rich for csv)
+    import ast
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom liteconv_cli.cli import cli\ncli.main(['models', '--format', 'csv'], "
+             "standalone_mode=False)\nprint(sorted(sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = set(ast.literal_eval(out.stdout.splitlines()[-1]))
+    assert "liteconv_cli.zoo" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("yaml", "rich") or m.startswith("liteconv_cli.engine")}
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
