@@ -75,6 +75,8 @@ def build_schema() -> dict[str, Any]:
             "required": ["kind", *kind.required],
             "additionalProperties": False,
         }
+        for group in kind.one_of:  # exactly one of these keys (conv: out or multiplier)
+            defs[name]["oneOf"] = [{"required": [key]} for key in group]
     top: dict[str, Any] = {}
     for key, check in TOP_KEYS.items():
         if key == "layers":

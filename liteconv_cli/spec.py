@@ -668,6 +668,13 @@ class _Parser:
         for key in spec.required:
             if _FIELD.get(key, key) not in args:
                 raise self.error(node, f"missing {key!r} (kind {kind} needs it)", label)
+        for group in spec.one_of:
+            given = [key for key in group if key in args]
+            if not given:
+                raise self.error(node, f"missing {group[0]!r} (kind {kind} needs it, or {' or '.join(group[1:])})",
+                                 label)
+            if len(given) > 1:
+                raise self.error(node, f"{' and '.join(given)} exclude each other: give one", label)
         for key in spec.defaults:
             if key not in args and key in self.defaults:
                 args[key] = self.defaults[key]

@@ -83,10 +83,8 @@ def layer_data(layer: Layer, defaults: dict[str, Any]) -> dict[str, Any]:
         if key == spec.nested == "branches":
             data["branches"] = [[layer_data(child, defaults) for child in branch] for branch in value]
             continue
-        if key in spec.defaults and key in BUILTIN_DEFAULTS:
-            default = defaults[key]  # what the spec loader fills in from defaults:
-        else:
-            default = info.default
+        # for a key defaults: fills in, what the spec loader gives; else the key's own default
+        default = defaults[key] if key in spec.defaults and key in BUILTIN_DEFAULTS else info.default
         if key in spec.required or not _same(key, value, default):
             data[key] = _plain(value)
     for key, info in COMMON.items():

@@ -96,7 +96,8 @@ def test_a_bad_file_among_good_ones(run, tmp_path):
     assert r.exit_code == 1
     assert r.stderr.splitlines() == [
         f"Error: {bad}:3: layer 1 'conv1': unknown key 'strde' for kind conv (did you mean 'stride'?); it takes "
-        "out, kernel, stride, padding, dilation, bias, batchnorm, activation, scale, groups, name, repeat, from, share, "
+        "out, multiplier, kernel, stride, padding, dilation, bias, batchnorm, activation, scale, groups, name, repeat, "
+        "from, share, "
         "functional, frozen"
     ]
     assert [row["network"] for row in csv_rows(r.stdout)] == ["MobileNetV1", "MobileNetV2"]
@@ -132,7 +133,7 @@ def test_stdin(run):
 def test_stdin_errors_name_stdin(run):
     r = run("network", "-", input="input: [3, 8, 8]\nlayers:\n  - {kind: conv}\n")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr == "Error: <stdin>:3: layer 1 'conv1': missing 'out' (kind conv needs it)\n"
+    assert r.stderr == "Error: <stdin>:3: layer 1 'conv1': missing 'out' (kind conv needs it, or multiplier)\n"
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,9 @@ FAMILY_FILES = {"convnext_tiny.yaml", "r3d_18.yaml", "efficientnet_v2.yaml"}
 #: (model, width) the spec cannot say exactly: torchvision's MobileNetV3 head conv has
 #: 6 x the last block's channels, 6 * _make_divisible(160 w, 8) (large) or 96 w (small); the
 #: spec scales 960 / 576 on their own. Equal at multiples of 0.25, not at these widths.
-HEAD_RULE_GAP = {("mobilenet_v3_large", 0.33), ("mobilenet_v3_small", 0.35)}
+#: widths where torchvision's head rule (6 x the last block's channels) differs from scaling 960/576 alone;
+#: the specs say `multiplier: 6`, so these are exact like the rest (no gap left)
+HEAD_RULE_GAP: set[tuple[str, float]] = set()
 
 
 @lru_cache(maxsize=1)

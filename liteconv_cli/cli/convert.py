@@ -14,7 +14,6 @@ import click
 from ..engine.convert import TARGETS, Change, Conversion, Target, change_costs, convert, parse_target
 from ..engine.cost import MAX_DIGITS, Cost
 from ..engine.network import Basic, Block, Bottleneck, ConvLayer, Layer, NetworkCost, kind_of, sum_costs, walk
-from ..engine.shapes import pair
 from ..errors import InvalidValue, LiteconvError
 from ..formats import Column, Report, Table
 from . import FORMATS, emit, open_output
@@ -74,8 +73,8 @@ def _ratio(after: int, before: int) -> float | None:
 
 
 def _kernel(layer: Any) -> str:
-    kh, kw = pair(layer.kernel)
-    return f"{kh}x{kw}"
+    k = layer.kernel
+    return "x".join(map(str, k)) if isinstance(k, tuple) else f"{k}x{k}"
 
 
 def _describe(layer: Layer) -> str:

@@ -76,6 +76,8 @@ def _common(L: ConvLayer, name: str) -> dict[str, Any]:
         "out": L.out, "kernel": L.kernel, "stride": L.stride, "padding": L.padding, "dilation": L.dilation,
         "bias": L.bias, "batchnorm": L.batchnorm, "activation": L.activation, "scale": L.scale,
         "name": name, "repeat": L.repeat, "origin": L.origin,
+        # the graph and training marks stay with the layer: what it reads, how the model calls it, frozen
+        "from_": L.from_, "functional": L.functional, "frozen": L.frozen,
     }
 
 
@@ -204,7 +206,7 @@ def _repeated(make: Callable[[Any], Block], stride: Any, repeat: int, name: str,
     A ``block`` repeats its contents unchanged, so a strided repeated layer becomes one block
     per repetition, named ``1``, ``2``, ...: the rows keep the names the layer gave them.
     """
-    if repeat == 1 or pair(stride) == (1, 1):
+    if repeat == 1 or all(v == 1 for v in (stride if isinstance(stride, tuple) else (stride,))):
         return make(stride)._replace(name=name, repeat=repeat)
     first, rest = make(stride), make(1)
     units = (first._replace(name="1"),) + tuple(rest._replace(name=str(r)) for r in range(2, repeat + 1))
@@ -268,12 +270,15 @@ class Conversion(NamedTuple):
 
 def is_candidate(L: Layer, target: Target) -> bool:
     """A conv layer with groups 1 and a kernel larger than 1x1 (larger than 1 on both axes for spatial)."""
-    if not isinstance(L, ConvLayer) or L.groups != 1:
-        return False
-    kh, kw = pair(L.kernel)
-    if TARGETS[target.name].both_axes:
-        return kh > 1 and kw > 1
-    return kh * kw > 1
+    if not isinstance(L, ConvLayer) or L.groups != 1 or L.out is None or L.share is not None:
+        return False  # out = C_in x multiplier, or shared weights: left as they are
+    kernel = L.kernel if isinstance(L.kernel, tuple) else (L.kernel,) * 2
+    if TARGETS[target.name].both_axes:  # the spatial split is 2-D: Kh x 1 then 1 x Kw
+        return len(kernel) == 2 and kernel[0] > 1 and kernel[1] > 1
+    n = 1
+    for k in kernel:
+        n *= k
+    return n > 1
 
 
 class _Converter:

@@ -148,6 +148,7 @@ class Kind(NamedTuple):
     merge: bool = False
     nested: str | None = None
     first_stride: bool = False
+    one_of: tuple[tuple[str, ...], ...] = ()  # groups of keys of which exactly one must be given
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -168,12 +169,13 @@ KIND_OF: dict[type, str] = {}
 
 
 def kind(name: str, cls_name: str, doc: str, keys: dict[str, Key], *, defaults: tuple[str, ...] = (),
-         merge: bool = False, nested: str | None = None, first_stride: bool = False) -> Callable[[Handler], Handler]:
+         merge: bool = False, nested: str | None = None, first_stride: bool = False,
+         one_of: tuple[tuple[str, ...], ...] = ()) -> Callable[[Handler], Handler]:
     """Register a layer kind: decorates its handler, builds its record class."""
 
     def register(handler: Handler) -> Handler:
         record = _record_class(cls_name, doc, keys)
-        REGISTRY[name] = Kind(name, record, handler, keys, doc, defaults, merge, nested, first_stride)
+        REGISTRY[name] = Kind(name, record, handler, keys, doc, defaults, merge, nested, first_stride, one_of)
         KINDS[name] = record
         KIND_OF[record] = name
         globals()[cls_name] = record
@@ -408,7 +410,7 @@ def walk(net: Network) -> NetworkCost:
 
 def sum_costs(costs: Iterable[Cost]) -> Cost:
     """The sum of many costs, term by term (columns summed in C: the walk's hot path)."""
-    cols = [sum(col) for col in zip(*costs)]
+    cols = [sum(col) for col in zip(*costs, strict=True)]
     return _new(Cost, cols) if cols else ZERO
 
 
@@ -750,12 +752,27 @@ def _spatial(value: Any, shape: Shape, field: str) -> Dims:
 _CONV_DEFAULTS = ("bias", "batchnorm", "activation")
 
 
+_OUT_OR_MULT = {
+    "out": Key(K.POS_INT, None, "output channels (scaled by the width multiplier); or give multiplier"),
+    "multiplier": Key(K.POS_INT, None, "or out = C_in x multiplier, following the input's channels "
+                                       "(torchvision MobileNetV3's last conv: 6 x the last block's)"),
+}
+
+
+def _out_channels(w: "_Walker", L: Any, cin: int) -> int:
+    """A conv's stated ``out`` under the width multiplier, or ``C_in x multiplier``."""
+    if (L.out is None) == (L.multiplier is None):
+        raise InvalidValue("out", L.out if L.out is not None else "(missing)",
+                           "or multiplier: give exactly one (output channels, or a multiple of the input's)")
+    return w.channels(L.out, L.scale) if L.out is not None else cin * L.multiplier
+
+
 @kind("conv", "ConvLayer", "torch.nn.Conv1d/2d/3d by the input's rank (+ BatchNorm + activation)",
-      _keys(_OUT, _CONV, groups=Key(K.POS_INT, 1, "must divide the input and output channels")),
-      defaults=_CONV_DEFAULTS, first_stride=True)
+      _keys(_OUT_OR_MULT, _CONV, groups=Key(K.POS_INT, 1, "must divide the input and output channels")),
+      defaults=_CONV_DEFAULTS, first_stride=True, one_of=(("out", "multiplier"),))
 def _conv(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
     _check_act(L.activation)
-    c = w.conv(L, x.shape, w.channels(L.out, L.scale), groups=L.groups)
+    c = w.conv(L, x.shape, _out_channels(w, L, x.shape.c), groups=L.groups)
     return w.stage(conv(c, name), L, path, name, x, L.activation, padding=L.padding)
 
 
@@ -787,11 +804,11 @@ def _depthwise(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) 
 
 
 @kind("pointwise", "Pointwise", "1x1 convolution (kernel, padding and dilation are not used)",
-      _keys(_OUT, _CONV), defaults=_CONV_DEFAULTS, first_stride=True)
+      _keys(_OUT_OR_MULT, _CONV), defaults=_CONV_DEFAULTS, first_stride=True, one_of=(("out", "multiplier"),))
 def _pointwise(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
     _check_act(L.activation)
     ones = (1,) * (x.shape.rank or 2)
-    c = w.conv(L, x.shape, w.channels(L.out, L.scale), kernel_size=ones, padding=0, dilation=ones)
+    c = w.conv(L, x.shape, _out_channels(w, L, x.shape.c), kernel_size=ones, padding=0, dilation=ones)
     return w.stage(conv(c, name), L, path, name, x, L.activation, padding=0)
 
 
