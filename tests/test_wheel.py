@@ -201,6 +201,34 @@ def test_the_wheel_holds_every_module_and_data_file_of_the_package(venv):
     assert files(installed) == files(source)
 
 
+def test_every_name_resolves_from_the_wheel_and_equals_its_truth(venv, tmp_path):
+    # issue 10's "done when": from an empty folder, every built-in name loads from the installed
+    # wheel; its params and MACs equal PyTorch's (tests/data/zoo-counts.json) where PyTorch
+    # measured it, and the catalogue's everywhere; `liteconv models --format csv` lists them all
+    import csv
+    import io
+    import json
+
+    from liteconv_cli import zoo
+
+    names = [e["name"] for e in zoo.catalogue()]
+    run = {"capture_output": True, "text": True, "env": _env(venv), "cwd": tmp_path, "timeout": TIMEOUT_S}
+    r = subprocess.run([str(venv / "liteconv"), "network", *names, "--summary", "--format", "csv"], **run)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["file"] for row in rows] == names
+    truth = json.loads((ROOT / "tests" / "data" / "zoo-counts.json").read_text(encoding="utf-8"))["models"]
+    assert {k for k in truth if "@" not in k} <= set(names), "every model PyTorch measured is built in"
+    for row, e in zip(rows, zoo.catalogue(), strict=True):
+        counts = (int(row["params"]), int(row["macs"]))
+        assert counts == (e["params"], e["macs"]), e["name"]
+        if e["name"] in truth:
+            t = truth[e["name"]]
+            assert counts == (t["params"]["total"], t["macs_analytic"]["conv_plus_linear"]), e["name"]
+    listed = subprocess.run([str(venv / "liteconv"), "models", "--format", "csv"], **run)
+    assert [row["name"] for row in csv.DictReader(io.StringIO(listed.stdout))] == names
+
+
 def test_every_readme_and_help_example_runs_from_an_empty_folder(venv, tmp_path):
     examples = list(dict.fromkeys([*readme_examples(), *help_examples(venv)]))
     assert len(examples) >= 20, examples
