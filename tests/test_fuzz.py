@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -233,7 +234,7 @@ def test_float_cells_match_six_significant_digits():
 # ------------------------------------------------------------------ table: given widths = rich's own
 
 
-def _rich_reference(report: Report, encoding: str = "utf-8") -> str:
+def _rich_reference(report: Report, encoding: str = "utf-8", terminal: bool = False) -> str:
     """write_table as it was before it gave rich the column widths: rich measures every cell
     (the texts a table shows: non-printable characters escaped), on a console as wide as needed."""
     from rich.console import Console
@@ -242,8 +243,8 @@ def _rich_reference(report: Report, encoding: str = "utf-8") -> str:
     from liteconv_cli.formats import _columns, _human, visible
 
     out = _Encoded(encoding)
-    console = Console(file=out, color_system=None, no_color=True, width=100_000, highlight=False, emoji=False,
-                      markup=False)
+    console = Console(file=out, color_system="standard" if terminal else None, no_color=None if terminal else True,
+                      force_terminal=terminal or None, width=100_000, highlight=False, emoji=False, markup=False)
     for i, table in enumerate(report.tables):
         if i:
             console.print()
@@ -290,26 +291,33 @@ def tables(draw) -> tuple[list[str], list[list[object]], bool]:
 
 
 @FUZZ
-@given(tables(), st.booleans(), st.sampled_from(["utf-8", "ascii", "cp1252"]), st.booleans())
-def test_table_with_given_widths_is_the_table_rich_measures(spec, generator, encoding, through_rich):
-    """Both drawers (the plain one, and rich given measured widths) draw what rich draws when it
-    measures every cell itself; rows given as a generator are drawn all the same (they are read
-    once), and an output that is not UTF gets rich's ASCII box."""
+@given(tables(), st.booleans(), st.sampled_from(["utf-8", "ascii", "cp1252"]),
+       st.sampled_from(["pipe", "rich", "terminal", "rich on a terminal"]), st.sampled_from([None, "bold", "dim"]))
+def test_table_with_given_widths_is_the_table_rich_measures(spec, generator, encoding, path, style):
+    """Every drawer (the direct one to a pipe and on a terminal with rich's styles, and rich
+    given measured widths) writes what rich writes when it measures every cell itself; rows
+    given as a generator are drawn all the same (they are read once), and an output that is
+    not UTF gets rich's ASCII box."""
+    from unittest import mock
+
     from liteconv_cli.formats import _prepare, _rich_table, write_table
 
     kinds, rows, with_totals = spec
     keys = [f"c{i}" for i in range(len(kinds))]
     columns = [Column(k, f"h{k}", kind) for k, kind in zip(keys, kinds, strict=True)]
-    dict_rows = [dict(zip(keys, r, strict=True)) for r in rows]
+    dict_rows = [{**dict(zip(keys, r, strict=True)), "_style": style if i % 2 else None} for i, r in enumerate(rows)]
     totals = dict(zip(keys, rows[0], strict=True)) if with_totals and rows else None
 
     def report(rows_given: Iterable[dict[str, object]]) -> Report:
         return Report([Table("t", "a title", columns, rows_given, totals=totals, notes=["a note"])])
 
+    terminal = path in ("terminal", "rich on a terminal")
     out = _Encoded(encoding)
     drawn = report(iter(dict_rows) if generator else dict_rows)
-    if through_rich:
-        _rich_table([_prepare(t) for t in drawn.tables], out, False)
-    else:
-        write_table(drawn, out, False)
-    assert out.getvalue() == _rich_reference(report(dict_rows), encoding)
+    with mock.patch.dict(os.environ, {"COLUMNS": "100000", "TERM": "xterm-256color"}):
+        if path.startswith("rich"):
+            _rich_table([_prepare(t) for t in drawn.tables], out, terminal)
+        else:
+            write_table(drawn, out, terminal)
+        expected = _rich_reference(report(dict_rows), encoding, terminal)
+    assert out.getvalue() == expected

@@ -261,3 +261,27 @@ def test_a_network_with_a_non_ascii_name_draws_every_row_in_a_pipe(tmp_path):
     rows = machine("network", str(spec))
     assert len(rows) == 6
     assert_every_row_drawn(screen, rows, ("name",), ("params", "macs"))
+
+
+@pytest.mark.parametrize("columns", [50, 80, 200])
+def test_drawing_on_a_terminal_without_rich_is_what_rich_draws(columns, monkeypatch):
+    """An ASCII table that fits (or is cut into groups of columns) is drawn on a terminal without
+    rich, with rich's characters and styles: the same bytes as rich given the same layout."""
+    from liteconv_cli import formats
+    from liteconv_cli.formats import _prepare, _rich_table
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("TERM", "xterm-256color")
+    cols = [Column("network", "network", "text"), Column("index", "#", "text"), Column("name", "name", "text")]
+    cols += [Column(f"v{j}", f"value {j}") for j in range(9)]
+    rows = [{"network": "Net", "index": str(i), "name": f"layer{i}.conv", **{f"v{j}": i * 10**j for j in range(9)},
+             "_style": ("dim", None, "bold")[i % 3]} for i in range(12)]
+    report = Report([Table("t", "a wide table", cols, rows, totals={"name": "total", "v0": 66}, notes=["a note"]),
+                     Table("u", "a narrow one", cols[:3], rows[:3])])
+    direct, by_rich = io.StringIO(), io.StringIO()
+    with monkeypatch.context() as m:
+        m.setattr(formats, "_rich_table", None)  # write_table must not need rich here
+        write_table(report, direct, True)
+    _rich_table([_prepare(t) for t in report.tables], by_rich, True)
+    assert direct.getvalue() == by_rich.getvalue()
+    assert "layer11.conv" in direct.getvalue() and "100,000,000" in direct.getvalue()
