@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from typing import Any
 
 from .engine import keys as K
@@ -231,7 +230,7 @@ _text = K.TEXT
 
 # ------------------------------------------------------------------ the keys of each kind
 
-Check = Callable[[Any], Any]
+Check = K.Check
 _ACT = K.enum(*ACTIVATIONS)
 #: the record field of a key where the key is a Python keyword
 _FIELD = {"from": "from_", "global": "global_"}

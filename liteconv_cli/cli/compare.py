@@ -252,9 +252,9 @@ Exit status: 0 success, 1 a problem with the input, 2 a usage error.""",
 @compare_options
 @output_options
 def compare(
-    cin: tuple[int, ...], cout: tuple[int, ...], kernel: tuple[tuple[int, int], ...],
+    cin: tuple[int, ...], cout: tuple[int, ...], kernel: Sequence[Any],
     size: tuple[Any, ...] | None, length: int | None, depth: int | None, height: int | None, width: int | None,
-    stride: tuple[tuple[int, int], ...], padding: Any, dilation: tuple[tuple[int, int], ...],
+    stride: Sequence[Any], padding: Any, dilation: Sequence[Any],
     groups: tuple[int, ...], expansion: tuple[int, ...], depth_multiplier: int, bias: bool, batchnorm: bool,
     variants: tuple[str, ...], stages: bool, dtype: str | None, fmt: str, output: str, **analysis: Any,
 ) -> None:

@@ -128,14 +128,14 @@ class ValuesType(click.ParamType):
                     self.fail(f"{value!r}: a range cannot be used inside {'AxB' if self.dims else 'HxW'}", param, ctx)
                 values.append(tuple(n[0] for n in nums))
             else:
-                nums = self._ints(item, str(value), param, ctx)
+                ints = self._ints(item, str(value), param, ctx)
                 if self.pairs:
-                    if len(values) + len(nums) > MAX_PAIR_VALUES:
+                    if len(values) + len(ints) > MAX_PAIR_VALUES:
                         self.fail(f"{value!r} has over {MAX_PAIR_VALUES:,} values (the most a size, kernel, stride "
                                   "or dilation list may have)", param, ctx)
-                    values.extend(nums if self.dims else ((n, n) for n in nums))
+                    values.extend(ints if self.dims else ((n, n) for n in ints))
                 else:
-                    pieces.append(nums if isinstance(nums, range) else range(nums[0], nums[0] + 1))
+                    pieces.append(ints if isinstance(ints, range) else range(ints[0], ints[0] + 1))
         if not self.pairs:
             if sum(map(len, pieces)) > _EXPAND_AT_MOST:
                 return Chain(pieces)

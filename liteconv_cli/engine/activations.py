@@ -114,11 +114,11 @@ def _graph(result: NetworkCost) -> tuple[_Graph, list[int], list[int]]:
     outs = [g.ids[result.rows[-1].writes]] if not result.outputs else []
     for name, _ in result.outputs:
         # an output is named by its layer; the walk's rows name the tensors they write
-        t = g.ids.get(name)
-        if t is None:
-            t = next((g.ids[r.writes] for r in reversed(result.rows) if r.writes == name or
-                      r.writes.startswith(name + ".")), g.ids[result.rows[-1].writes])
-        outs.append(t)
+        found = g.ids.get(name)
+        if found is None:
+            found = next((g.ids[r.writes] for r in reversed(result.rows) if r.writes == name or
+                          r.writes.startswith(name + ".")), g.ids[result.rows[-1].writes])
+        outs.append(found)
     return g, inputs, outs
 
 

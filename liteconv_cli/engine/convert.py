@@ -330,14 +330,14 @@ class _Converter:
                 return L
             conv = L
 
-            def make(stride: Any) -> Layer:
+            def make(stride: Any) -> Any:
                 return self.kind.replace(conv._replace(stride=stride, repeat=1), own, self.target.parameter)
 
-            new = make(L.stride)
-            if isinstance(new, CONV_KINDS):  # the walk keeps the stride on the first repetition
+            new: Any = make(L.stride)
+            if type(new) in CONV_KINDS:  # the walk keeps the stride on the first repetition
                 new = new._replace(repeat=L.repeat)
             else:
-                new = _repeated(make, L.stride, L.repeat, own, L.origin)  # type: ignore[arg-type]
+                new = _repeated(make, L.stride, L.repeat, own, L.origin)
             return self.changed(path, name, L, new, (name,), record)
         if isinstance(L, Basic | Bottleneck):
             inner: list[str] = []

@@ -154,7 +154,7 @@ def enum(*choices: str) -> Check:
 
 def _scale(v: Any) -> bool | str:
     if isinstance(v, bool) or v == "up":
-        return v  # type: ignore[no-any-return]
+        return v
     raise Bad("is not true, false or up")
 
 
@@ -182,7 +182,7 @@ PROBABILITY = Check(_probability, {"type": "number", "minimum": 0, "maximum": 1}
 def _positive_number(v: Any) -> float:
     if not _number(v) or not 0 < v <= 1e6:
         raise Bad("is not a positive number (at most 1,000,000)")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 POSITIVE_NUMBER = Check(_positive_number, {"type": "number", "exclusiveMinimum": 0, "maximum": 1e6},
@@ -262,7 +262,7 @@ MAX_MULTIPLIER = 1000.0
 def _multiplier(v: Any) -> float:
     if not _number(v) or not 0 < v <= MAX_MULTIPLIER:
         raise Bad(f"is not a positive number up to {MAX_MULTIPLIER:g}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 MULTIPLIER = Check(_multiplier, {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MULTIPLIER},

@@ -26,7 +26,7 @@ MobileNetV1) or a divisor ``d`` such as 8 (torchvision's ``_make_divisible``). A
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import InvalidValue, SpecError
@@ -223,7 +223,7 @@ class Network(NamedTuple):
         return self.input_shapes[0][1]
 
 
-def with_input(net: Network, dims: dict[str | None, Sequence[int]]) -> Network:
+def with_input(net: Network, dims: Mapping[str | None, Sequence[int]]) -> Network:
     """``net`` with its input(s) replaced: ``{None: [C, *spatial]}`` for the only (or first) input,
     ``{name: [...]}`` for a named one (``--input 3x16x128x171``, ``--input depth=1x224x224``).
 
@@ -396,11 +396,11 @@ def walk(net: Network) -> NetworkCost:
     if net.outputs:
         outs = []
         for name in net.outputs:
-            t = walker.tensors.get(name)
-            if t is None:
+            found = walker.tensors.get(name)
+            if found is None:
                 raise SpecError(f"outputs: no layer or input is named {name!r}{_suggest(name, walker.tensors)}",
                                 file=net.origin.file if net.origin else None)
-            outs.append((name, t.shape))
+            outs.append((name, found.shape))
         outputs = tuple(outs)
     else:
         outputs = ((last.name, last.shape),)

@@ -20,7 +20,7 @@ Pair = tuple[int, int]  # kept for the 2-D callers
 Padding = str | int | tuple[int, ...]
 
 
-class Shape(tuple):  # type: ignore[type-arg]
+class Shape(tuple):
     """A feature map: ``Shape(c, *dims)``, channels then 0 to 3 spatial dims.
 
     ``Shape(64, 56, 56)`` is a 2-D map, ``Shape(1, 32000)`` a 1-D signal, ``Shape(3, 16, 112,
@@ -134,7 +134,7 @@ def dims_of(value: int | Dims, rank: int, field: str = "kernel_size") -> Dims:
 def pair(value: int | Pair) -> Pair:
     """(v, v) for an integer, the pair itself otherwise."""
     if isinstance(value, tuple):
-        return value  # type: ignore[return-value]
+        return value
     return (value, value)
 
 

@@ -208,8 +208,8 @@ def conv_transpose(c: Conv, output_padding: int | Dims = 0, name: str = "conv_tr
     rank = len(kernel)
     if isinstance(padding, str):
         raise InvalidValue("padding", padding, "is not an integer (a transposed convolution has no same/valid)")
-    pad = (padding,) * rank if type(padding) is int else tuple(padding)
-    op = (output_padding,) * rank if type(output_padding) is int else tuple(output_padding)
+    pad = (padding,) * rank if isinstance(padding, int) else tuple(padding)
+    op = (output_padding,) * rank if isinstance(output_padding, int) else tuple(output_padding)
     if len(op) != rank or any(type(v) is not int or v < 0 for v in op):
         raise InvalidValue("output_padding", output_padding, f"is not {rank} non-negative integers")
     weights = in_c * (out_c // groups)
