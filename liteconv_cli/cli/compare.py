@@ -363,7 +363,7 @@ def compare(
                         for s in detail["stage_list"]:  # type: ignore[attr-defined]
                             yield {**s, **config, "_style": "dim"}
 
-    columns = [c for c in COLUMNS if stages or c.key != "stage"]
+    columns = [c for c in COLUMNS if (stages or c.key != "stage") and (rank == 3 or c.key != "out_d")]
     if sweep:
         swept = [len(v) > 1 for v in grid]
         config_columns = [c if on else c._replace(show="machine") for c, on in zip(SWEEP_COLUMNS, swept, strict=True)]
