@@ -253,7 +253,8 @@ def _summary_row(res: Result) -> dict[str, object]:
     result = res.cost
     c = result.total
     row: dict[str, object] = {
-        "network": result.network.name, "file": res.path, "input": str(result.input), "output": str(result.output),
+        "network": result.network.name, "file": res.path, "input": _shapes(result.inputs, result.input),
+        "output": _shapes(result.outputs, result.output),
         "width": result.network.width, "weights": c.weights, "bias": c.bias, "bn": c.bn, "params": c.params,
         "macs": c.macs, "flops": c.flops, "layers": result.weighted_layers,
     }
@@ -268,8 +269,9 @@ def _meta(res: Result) -> dict[str, object]:
     result = res.cost
     net = result.network
     meta: dict[str, object] = {
-        "name": net.name, "file": res.path, "input": [result.input.c, result.input.h, result.input.w],
-        "output": [result.output.c, result.output.h, result.output.w], "width": net.width,
+        "name": net.name, "file": res.path, "input": list(result.input), "output": list(result.output),
+        "inputs": {n: list(s) for n, s in result.inputs}, "outputs": {n: list(s) for n, s in result.outputs},
+        "width": net.width,
         "channel_rounding": net.channel_rounding, "resolution": net.resolution,
         "layers": result.weighted_layers, "total": result.total.as_dict(),
     }
@@ -287,10 +289,17 @@ def _meta(res: Result) -> dict[str, object]:
     return meta
 
 
+def _shapes(named: Sequence[tuple[str, Any]], first: Any) -> str:
+    """One shape (``3x224x224``), or each named one when a network has several (``p2 256x128x128, ...``)."""
+    if len(named) <= 1:
+        return str(first)
+    return ", ".join(f"{name} {shape}" for name, shape in named)
+
+
 def _title(result: NetworkCost) -> str:
     net, t = result.network, result.total
-    return (f"{net.name}: input {result.input}, width {net.width:g} -> {result.output}; "
-            f"{t.params:,} params, {t.macs:,} MACs")
+    return (f"{net.name}: input {_shapes(result.inputs, result.input)}, width {net.width:g} -> "
+            f"{_shapes(result.outputs, result.output)}; {t.params:,} params, {t.macs:,} MACs")
 
 
 def _extra_layer_columns(results: Sequence[Result]) -> list[Column]:
