@@ -55,6 +55,7 @@ def cost_columns(flops: str = "both") -> list[Column]:
         Column("weights", "weights", show="machine"),
         Column("bias", "bias", show="machine"),
         Column("bn", "bn", show="machine"),
+        Column("other", "other", show="machine"),  # LayerNorm/GroupNorm/InstanceNorm affine, layer scale
         Column("params", "params"),
         Column("macs", "MACs"),
         Column("bias_adds", "bias_adds", show="machine"),

@@ -321,7 +321,7 @@ def _explain_report(x: Extra, ref: str, opts: Options, dtype: str) -> Report:
     row = rows[i]
     columns = [Column("figure", "figure", "text"), Column("formula", "formula", "text"),
                Column("numbers", "with numbers", "text"), Column("value", "value", "text"),
-               Column("checked", "checked", "text", show="machine")]
+               Column("checked", "checked", "text")]
 
     def value(v: Any) -> Any:
         if isinstance(v, int) and not isinstance(v, bool):

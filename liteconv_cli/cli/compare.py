@@ -102,9 +102,10 @@ def _cells(variant: str, stage: str, out: Any, cost: Any, human: bool = True) ->
     out_d = out[1] if len(out) == 4 else None
     out_h = out[-2] if len(out) >= 3 else None
     out_w = out[-1] if len(out) >= 2 else None
-    weights, bias, bn, macs, bias_adds, bn_elements, elementwise, _ = cost
+    weights, bias, bn, macs, bias_adds, bn_elements, elementwise, other = cost
     return {"variant": variant, "stage": stage, "output": str(out) if human else None, "out_c": out_c,
-            "out_d": out_d, "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "macs": macs,
+            "out_d": out_d, "out_h": out_h, "out_w": out_w, "weights": weights, "bias": bias, "bn": bn, "other": other,
+            "macs": macs,
             "bias_adds": bias_adds, "bn_elements": bn_elements, "elementwise": elementwise, "params": cost.params,
             "flops": cost.flops}
 

@@ -69,6 +69,7 @@ SUMMARY_COLUMNS = [
     Column("weights", "weights", show="machine"),
     Column("bias", "bias", show="machine"),
     Column("bn", "bn", show="machine"),
+    Column("other", "other", show="machine"),
     Column("params", "params"),
     Column("macs", "MACs"),
     Column("flops", "FLOPs"),
@@ -255,7 +256,8 @@ def _summary_row(res: Result) -> dict[str, object]:
     row: dict[str, object] = {
         "network": result.network.name, "file": res.path, "input": _shapes(result.inputs, result.input),
         "output": _shapes(result.outputs, result.output),
-        "width": result.network.width, "weights": c.weights, "bias": c.bias, "bn": c.bn, "params": c.params,
+        "width": result.network.width, "weights": c.weights, "bias": c.bias, "bn": c.bn, "other": c.other,
+        "params": c.params,
         "macs": c.macs, "flops": c.flops, "layers": result.weighted_layers,
     }
     if res.memory is not None:
