@@ -93,7 +93,7 @@ class _Graph:
 
     def step(self, row: Row) -> int:
         reads = tuple(self.ids[n] for n in row.reads)
-        alias = row.op in ("flatten", "dropout", "identity")
+        alias = row.op in ("flatten", "dropout", "identity", "slice")
         out = self.tensor(row.output.elements)
         self.ids[row.writes] = out
         self.steps.append(_Step(reads, out, row.op in ("batchnorm", "activation"), alias))

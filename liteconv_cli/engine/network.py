@@ -1205,6 +1205,26 @@ def _crop(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Te
     return w.row(L, path, name, "crop", "other", (x,), Shape.of(s.c, dims))
 
 
+@kind("slice", "Slice", "a range of channels, start:stop (torch.chunk/split, ONNX Split/Slice on channels): a view, free",
+      _keys(start=Key(K.NONNEG_INT, 0, "the first channel kept (0-based)"),
+            stop=Key(K.POS_INT, None, "one past the last channel kept (default: all the rest)")))
+def _slice(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
+    s = x.shape
+    stop = s.c if L.stop is None else L.stop
+    if not L.start < stop <= s.c:
+        raise InvalidValue("stop", stop, f"with start={L.start} is not a channel range of the {s.c} input channels")
+    return w.row(L, path, name, "slice", "other", (x,), Shape.of(stop - L.start, s.dims))
+
+
+@kind("unknown", "Unknown", "an operation liteconv does not count (a model file's op, kept with --allow-unknown): "
+      "no params, no MACs, its output shape as given",
+      _keys(op=Key(K.TEXT, "unknown", "what the operation is (an ONNX op type, a Keras class)"),
+            output=Key(K.INPUT, None, "its output [C, *spatial] (default: the input's shape)")))
+def _unknown(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
+    out = x.shape if L.output is None else Shape.of(L.output[0], tuple(L.output[1:]))
+    return w.row(L, path, name, "unknown", "other", (x,), out)
+
+
 @kind("add", "Add", "elementwise sum of the tensors in from: ((n - 1) adds per element)", {}, merge=True)
 def _add(w: _Walker, L: Any, xs: tuple[Tensor, ...], path: tuple[int, ...], name: str) -> Tensor:
     out = _broadcast(xs, "add")

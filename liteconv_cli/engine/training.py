@@ -45,7 +45,7 @@ OPTIMIZERS: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2}
 #: activations whose backward reads their output (the rest read their input)
 SAVES_OUTPUT = frozenset(("relu", "sigmoid", "tanh"))
 #: rows that only re-label their input (no new tensor)
-ALIAS_OPS = frozenset(("flatten", "identity", "reshape", "view"))
+ALIAS_OPS = frozenset(("flatten", "identity", "reshape", "view", "slice"))
 #: rows that save nothing
 _NOTHING = frozenset(("add", "concat", "shuffle", "channel_shuffle", "pad", "crop", "upsample", "pixel_shuffle",
                       "pixel_unshuffle"))
