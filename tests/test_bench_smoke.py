@@ -8,6 +8,7 @@ at once, on any machine.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import subprocess
 import sys
@@ -78,13 +79,118 @@ def test_help_lists_every_command_as_click_would():
         assert f"\n  {name} " in listed
 
 
-def test_bench_knows_what_it_measures():
+# ------------------------------------------------------------------ the bench itself (bench/bench.py)
+
+
+@pytest.fixture(scope="module")
+def bench():
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        bench = importlib.import_module("bench")
+        return importlib.import_module("bench")
     finally:
         sys.path.pop(0)
+
+
+def test_bench_knows_what_it_measures(bench):
     kind = bench.install_kind(sys.executable)
     assert kind.startswith(("editable install", "regular install", "source tree"))
     assert bench.liteconv_cmd(sys.executable)[-1] in ("liteconv", "liteconv_cli") or "liteconv" in bench.liteconv_cmd(
         sys.executable)[0]
+
+
+def _third_party(loaded: set[str]) -> set[str]:
+    return {m for m in loaded if m in ("click", "yaml", "rich") or m.startswith(("rich.", "yaml."))}
+
+
+def test_each_floor_imports_what_its_command_imports(bench):
+    """A floor imports the libraries its command loads, no more and no fewer (to a pipe)."""
+    for fig in bench.COLD:
+        if fig.tty:  # on a terminal the command draws with rich: the floor imports it
+            assert {"rich.console", "rich.table"} <= set(fig.imports), fig.label
+            continue
+        args = [a if a != bench.SPECS else "configs/mobilenet_v1.yaml" for a in fig.args]
+        loaded = {m.split(".")[0] for m in _third_party(modules_after(run_cli(*args)))}
+        assert loaded == {m.split(".")[0] for m in fig.imports}, fig.label
+
+
+@pytest.mark.parametrize("size", [False, True], ids=["per-position", "size-56"])
+def test_the_sweep_floor_writes_the_commands_rows(bench, tmp_path, size):
+    lc = bench.liteconv_cmd(sys.executable)
+    floor = tmp_path / "floor.py"
+    floor.write_text(bench.sweep_floor(bench.run(bench.sweep_cmd(lc, 5, size)).out.decode()), encoding="utf-8")
+    assert bench.floor_matches(lc, sys.executable, floor, size, rows=300) is None
+    script = floor.read_text(encoding="utf-8")
+    assert "csv.writer" in script and "liteconv" not in script  # a plain loop, not the command
+
+
+def test_the_sweep_floor_refuses_rows_it_cannot_plan(bench):
+    with pytest.raises(ValueError, match="not linear"):
+        bench.sweep_floor("a,b\n1,1\n2,4\n3,9\n")
+    with pytest.raises(ValueError, match="fits no plan"):
+        bench.sweep_floor("a,b\n1,x\n2,y\n3,z\n")
+
+
+def test_a_floor_writes_the_bytes_and_freezes_as_the_command_does(bench, tmp_path):
+    cmd = bench.floor_script(tmp_path, "f", ["click"], "", b"a,b\n1,2\n")
+    r = bench.run([sys.executable, *cmd])
+    assert (r.status, r.out) == (0, b"a,b\n1,2\n")
+    assert "gc.freeze()" in (tmp_path / "f.py").read_text(encoding="utf-8").splitlines()[-1]
+    assert r.cpu > 0 and r.wall > 0
+
+
+def test_peak_memory_is_the_commands_own_not_the_bench_process(bench, tmp_path):
+    """A child forked from a grown process keeps its high-water mark: the wrapper is fresh."""
+    probe = (
+        "import os, sys, json\n"
+        f"sys.path.insert(0, {str(ROOT / 'bench')!r})\n"
+        "import bench\n"
+        "grown = bytearray(300 * 2**20)\n"
+        "grown[::4096] = b'x' * len(grown[::4096])\n"
+        "small = [sys.executable, '-c', 'pass']\n"
+        "big = [sys.executable, '-c', 'x = bytearray(150 * 2**20); x[::4096] = b\"y\" * len(x[::4096])']\n"
+        f"folder = bench.Path({str(tmp_path)!r})\n"
+        "print(json.dumps([bench.peak_run(sys.executable, c, folder)[2] // 1024 for c in (small, big)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    small, big = json.loads(out)
+    assert small < 100  # an empty interpreter, not the 300 MB bench that started it
+    assert big >= 150
+
+
+def test_terminal_runs_are_on_a_terminal_and_their_rows_are_counted(bench):
+    r = bench.run([sys.executable, "-c", "import os, sys; print(sys.stdout.isatty(), os.get_terminal_size().columns)"],
+                  tty=True)
+    assert r.out.split() == [b"True", str(bench.TTY_COLUMNS).encode()]
+    rich_console = pytest.importorskip("rich.console")
+    rich_table = pytest.importorskip("rich.table")
+    table = rich_table.Table("variant", "MACs", title="a table")
+    names = ["standard", "depthwise", "separable"]
+    for i, name in enumerate(names):
+        table.add_row(name, f"{i:,}", style="bold red")
+    screen = io.StringIO()
+    rich_console.Console(file=screen, force_terminal=True, color_system="truecolor", width=80).print(table)
+    assert bench.rows_drawn(screen.getvalue(), names) == (3, 3)
+    # what the terminals of issue 8 showed: the title, the header and the bottom border, no rows
+    rowless = "\n".join(line for line in screen.getvalue().splitlines() if not any(n in line for n in names))
+    assert bench.rows_drawn(rowless, names) == (0, 3)
+
+
+def test_the_engine_figures_walk_what_they_say(bench, tmp_path):
+    from liteconv_cli import load_spec, walk
+
+    yaml = pytest.importorskip("yaml")
+    spec = yaml.safe_load(bench.big_spec())
+    assert sum(layer["repeat"] for layer in spec["layers"]) == 100_000
+    small = tmp_path / "small.yaml"
+    small.write_text(bench.big_spec(100), encoding="utf-8")
+    assert len(walk(load_spec(str(small))).rows) >= 100
+    timer = tmp_path / "walk_timer.py"
+    timer.write_text(bench.WALK_TIMER, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(timer), str(ROOT / "configs" / "mobilenet_v2.yaml"), "1", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    got = json.loads(out)
+    # tests/data/peer-counts.json models.mobilenet_v2: params.total, macs_analytic.conv_plus_linear
+    peer = json.loads((ROOT / "tests" / "data" / "peer-counts.json").read_text(encoding="utf-8"))
+    v2 = peer["models"]["mobilenet_v2"]
+    assert (got["params"], got["macs"]) == (v2["params"]["total"], v2["macs_analytic"]["conv_plus_linear"])
+    assert got["seconds"] > 0

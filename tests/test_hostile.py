@@ -2,7 +2,8 @@
 
 Every case runs ``python -m liteconv_cli`` in a child process with a wall-clock timeout and
 an address-space limit (resource.setrlimit), and checks the exit status, the one ``Error:``
-line on stderr, an empty stdout, the time taken and the child's peak memory. The bounds are
+line on stderr, an empty stdout, the time taken and the child's own peak memory (read in a
+fresh wrapper process, see ``liteconv``). The bounds are
 generous (this is not a benchmark): they catch a hang or a blow-up, not a slow machine.
 The limits that stop runaway input are documented in docs/performance.md.
 """
@@ -10,7 +11,6 @@ The limits that stop runaway input are documented in docs/performance.md.
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -28,25 +28,37 @@ PEAK_MB = 400  # the most resident memory any hostile case may use
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+#: runs the CLI as its only child, under the limits, and writes that child's peak RSS (KiB) to the
+#: descriptor named by argv[1]. A fresh process, so RUSAGE_CHILDREN there is this case's own peak:
+#: a child forked from this grown test process would carry the test's high-water mark across exec,
+#: and this process's RUSAGE_CHILDREN is the largest of every case run so far.
+_WRAPPER = f"""\
+import os, resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
+status = subprocess.call(sys.argv[2:])
+os.write(int(sys.argv[1]), str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())
+sys.exit(status)
+"""
 
 
 def liteconv(*args: str, cwd: Path, stdin: bytes | None = None) -> tuple[int, str, str, float, float]:
     """Run the CLI in a limited child: (exit status, stdout, stderr, seconds, peak MB)."""
+    report_r, report_w = os.pipe()
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "liteconv_cli", *args], cwd=cwd, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_limit)
+    proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(report_w), sys.executable, "-m", "liteconv_cli",
+                             *args], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            pass_fds=(report_w,), start_new_session=True)
+    os.close(report_w)
     try:
         out, err = proc.communicate(stdin, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, 9)  # the wrapper and the CLI
         proc.communicate()
+        os.close(report_r)
         pytest.fail(f"liteconv {' '.join(args)} ran over {TIMEOUT_S} s")
     elapsed = time.perf_counter() - t
-    # the child is reaped by communicate(); its peak RSS is the largest of the children so far,
-    # so measure the largest this test's children reached
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with os.fdopen(report_r, "rb") as f:
+        peak = int(f.read() or 0) / 1024
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), elapsed, peak
 
 
@@ -122,6 +134,25 @@ def test_a_directory_given_as_a_file(tmp_path):
     (tmp_path / "specs.yaml").mkdir()
     assert_error(liteconv("network", "specs.yaml", cwd=tmp_path), 1,
                  "Error: specs.yaml: is a directory, not a spec file")
+
+
+def test_absurd_yaml_nesting_is_one_error_line_naming_the_file(tmp_path):
+    # the contract, whoever stops it (our event walk or PyYAML >= 6.0.4) and in whatever words
+    (tmp_path / "deep.yaml").write_text("input: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    status, out, err, elapsed, peak = liteconv("network", "deep.yaml", cwd=tmp_path)
+    assert (status, out) == (1, "")
+    assert err.startswith("Error: deep.yaml") and err.count("\n") == 1 and "Traceback" not in err
+    assert elapsed < TIMEOUT_S and peak < PEAK_MB
+
+
+def test_peak_memory_is_each_cases_own(tmp_path):
+    # this process grows by 300 MB first: a child forked from it would report that much
+    grown = bytearray(300 * 2**20)
+    grown[::4096] = b"x" * len(grown[::4096])
+    status, out, _, _, peak = liteconv("--version", cwd=tmp_path)
+    del grown
+    assert status == 0 and out.startswith("liteconv ")
+    assert 0 < peak < 100, f"{peak:.0f} MB for --version"
 
 
 def test_a_million_layers_written_out(tmp_path):
