@@ -102,6 +102,30 @@ def test_rtx4090_numbers_are_the_whitepaper_figures_in_macs():
     assert d.peak("fp32") == 16_384 * 2_520_000_000  # 82.6 TFLOPS / 2
     assert round(2 * d.peak("int8") / 1e12, 1) == 660.6 and round(2 * d.peak("fp16") / 1e12, 1) == 165.2
     assert d.bandwidth == 384 // 8 * 21 * 10**9  # 384-bit bus at 21 Gbps
+    assert d.peak("bf16") == d.peak("fp16") == 512 * 2_520_000_000 * 64  # 512 Tensor Cores x 64 MACs a cycle
+    assert d.onchip_bytes == 73_728 * 1024  # L2 73,728 KB
+
+
+def test_rpi4_numbers_are_its_parts_multiplied():
+    d = load_device("rpi4")
+    # 4 Cortex-A72 cores x 1.5 GHz x one 128-bit FMLA a cycle (both 64-bit FP/ASIMD pipes) x 4 fp32 lanes
+    assert d.peak("fp32") == 4 * 1_500_000_000 * 1 * 4
+    assert set(d.peak_macs) == {"fp32"}  # Armv8.0-A: no fp16 arithmetic, no int8 dot product
+    assert d.bandwidth == 3_200_000_000 * 32 // 8  # LPDDR4-3200 on a 32-bit bus
+    assert d.onchip_bytes == 1024 * 1024  # 1 MB L2
+
+
+def test_vendor_tops_are_halved_into_dense_macs():
+    orin = load_device("jetson-orin-nano")
+    assert orin.peak("int8") == 40 * 10**12 // 2 // 2  # 40 TOPS sparse -> 20 dense -> MACs
+    assert orin.peak("fp16") == orin.peak("bf16") == orin.peak("int8") // 2  # Ampere: FP16 312 vs INT8 624 (A100)
+    assert orin.peak("fp32") == 1024 * 625_000_000  # CUDA cores x clock x 1 FMA
+    assert orin.bandwidth == 68 * 10**9
+    m4 = load_device("apple-m4-ane")
+    assert set(m4.peak_macs) == {"int8"} and m4.peak("int8") == 38 * 10**12 // 2
+    assert m4.bandwidth == 120 * 10**9
+    for name, dev in (("rpi4", load_device("rpi4")), ("jetson-orin-nano", orin), ("apple-m4-ane", m4)):
+        assert "derived" in dev.sources["peak_macs_per_s"], name  # no derived peak passes as quoted
 
 
 def test_a_user_device_file(tmp_path):
