@@ -248,7 +248,8 @@ TOP_KEYS: dict[str, Check] = {
     "layers": K.NESTED,
     "family": _text, "source": _text, "depth": _width, "variants": K.MAPPING,  # families: read by zoo.expand
 }
-DEFAULT_KEYS: dict[str, Check] = {"bias": K.BOOL, "batchnorm": K.BOOL, "activation": _ACT}
+DEFAULT_KEYS: dict[str, Check] = {"bias": K.BOOL, "batchnorm": K.BOOL, "activation": _ACT,
+                                  "functional": K.FUNCTIONAL}
 
 assert set(KEYS) == set(KINDS)
 
@@ -398,6 +399,47 @@ def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name
 
     root = expand(root, file=source_name, variant=variant)  # families: variant, depth; family keys removed
     return _Parser(source_name, yaml.constructor.SafeConstructor()).network(root, default_name)
+
+
+def parse_data(data: dict[str, Any], *, source_name: str = "<data>", default_name: str = "network") -> Network:
+    """Parse spec data (the dicts, lists and scalars a YAML spec holds, as a model reader writes
+    them) into a Network, with every check :func:`parse_spec` makes.
+
+    The data is turned into PyYAML's node tree by PyYAML's own representer (nothing is written
+    out or parsed as text, so no size or mark limit applies beyond ``MAX_LAYERS``); a string that
+    YAML would read as another type (``"3"``, ``"null"``) stays text, as the dumped YAML would
+    quote it. Errors name ``source_name`` and the layer, never a line (there is no text).
+
+    Raises:
+        SpecError: as parse_spec: a key, kind, value or layer name the spec format refuses.
+    """
+    import yaml
+
+    representer = _data_representer()(default_flow_style=None, sort_keys=False)
+    root = representer.represent_data(data)
+    from .zoo import expand
+
+    root = expand(root, file=source_name)
+    return _Parser(source_name, yaml.constructor.SafeConstructor()).network(root, default_name)
+
+
+_REPRESENTER: Any = None
+
+
+def _data_representer() -> Any:
+    """PyYAML's SafeRepresenter, with a string that reads as another type as a plain scalar quoted."""
+    global _REPRESENTER
+    if _REPRESENTER is None:
+        import yaml
+
+        class Representer(yaml.representer.SafeRepresenter):
+            def represent_str(self, data: str) -> Any:
+                plain = isinstance(read_scalar(data), str)  # else _Parser.scalar would read a number, bool, null
+                return self.represent_scalar(_STR, data, style=None if plain else "'")
+
+        Representer.add_representer(str, Representer.represent_str)
+        _REPRESENTER = Representer
+    return _REPRESENTER
 
 
 def _check_depth(text: str, loader: Any, source_name: str) -> None:
@@ -561,7 +603,7 @@ class _Parser:
             width=values.get("width", 1.0),
             channel_rounding=values.get("channel_rounding", "floor"),
             resolution=values.get("resolution"),
-            origin=Origin(self.file, root.start_mark.line + 1),
+            origin=Origin(self.file, _line(root)),
             inputs=inputs,
             outputs=values.get("outputs", ()),
         )
@@ -677,6 +719,9 @@ class _Parser:
         for key in spec.defaults:
             if key not in args and key in self.defaults:
                 args[key] = self.defaults[key]
+        # defaults: functional applies with the activation, to the kinds that take one from defaults:
+        if "activation" in spec.defaults and "functional" not in args and "functional" in self.defaults:
+            args["functional"] = self.defaults["functional"]
         if kind == "se" and ("squeeze" in args) == ("ratio" in args):
             what = "squeeze (channels) or ratio (of the input channels)"
             text = f"se: give {what}, not both" if "squeeze" in args else f"se: missing {what}: give one"
@@ -689,7 +734,7 @@ class _Parser:
             if "output" in args and ("stride" in args or "padding" in args):
                 raise self.error(node, "pool: stride and padding apply to a kernel window, not to output: [h, w]",
                                  label)
-        args["origin"] = Origin(self.file, node.start_mark.line + 1)
+        args["origin"] = Origin(self.file, _line(node))
         return KINDS[kind](**args)
 
     def _unknown(self, key: str, kind: str) -> str:
@@ -703,6 +748,11 @@ class _Parser:
         if key in _KEYS_NOT_YET.get(kind, ()) or key in _KEYS_NOT_YET["*"]:
             hint = f" (not supported yet{_KEYS_NOT_YET.get(kind, {}).get(key, '')})"
         return f"unknown key {key!r} for kind {kind}{hint}; it takes {', '.join(k for k in allowed)}"
+
+
+def _line(node: Any) -> int | None:
+    """A node's line (1-based), or None for a node built from data (parse_data)."""
+    return node.start_mark.line + 1 if node.start_mark is not None else None
 
 
 def _shape(v: tuple[int, ...]) -> Shape:

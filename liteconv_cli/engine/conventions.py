@@ -107,6 +107,8 @@ def label(key: str) -> str:
     A key is ``family[:kind[:detail]]``; a detail ``1d`` or ``3d`` names an op of that rank
     (the key without it is the 2-D op), ``no_affine`` a norm without its scale and shift.
     """
+    if key.startswith(METHOD):
+        return "tensor-method " + label(key[len(METHOD):])
     if key.startswith(FN):
         return "functional " + label(key[len(FN):])
     if key in _LABELS:
@@ -159,6 +161,8 @@ _LABELS = {
 
 #: the prefix of a quantity of a ``functional: true`` row (a call, not a module: docstring above)
 FN = "fn:"
+#: the prefix of a quantity of a ``functional: method`` row (``x.mean``): no tool hooks a tensor method
+METHOD = "fnm:"
 
 
 def quantities(row: Row) -> dict[str, int]:
@@ -168,9 +172,13 @@ def quantities(row: Row) -> dict[str, int]:
     other), which no tool tells apart from a call.
     """
     q = _quantities(row)
-    if getattr(row, "functional", False):
-        return {(k if k.partition(":")[0] in _OPERATORS else FN + k): v for k, v in q.items()}
-    return q
+    mode = getattr(row, "functional", False)
+    if not mode:
+        return q
+    if mode == "activation":  # only the activation counted in this row is a call
+        return {(FN + k if k.startswith("act:") else k): v for k, v in q.items()}
+    prefix = METHOD if mode == "method" else FN
+    return {(k if k.partition(":")[0] in _OPERATORS else prefix + k): v for k, v in q.items()}
 
 
 def _rank(shape: tuple[int, ...]) -> str:
@@ -282,7 +290,7 @@ def _thop_adaptive_avg_pool(row: Row) -> int:
 
 def _term_order(t: "Term") -> tuple[int, int, str]:
     """Terms by family (_ORDER), attention parts in their order (_ATTENTION_PARTS), then by key."""
-    family, _, arg = t.key.removeprefix(FN).partition(":")
+    family, _, arg = t.key.removeprefix(METHOD).removeprefix(FN).partition(":")
     parts = list(_ATTENTION_PARTS)
     return _ORDER.index(family), parts.index(arg) if family == "attention_macs" and arg in parts else 0, t.key
 
@@ -319,6 +327,7 @@ class Profile(NamedTuple):
     summary: str
     factors: Mapping[str, int | None]
     functional: Mapping[str, int | None] | None = None  # factors of ``fn:`` keys; None: as the modules'
+    method: Mapping[str, int | None] | None = None  # factors of ``fnm:`` keys (x.mean); None: as the modules'
 
     def factor(self, key: str) -> int | None:
         """The factor of a quantity key: its longest listed prefix (``norm:layernorm:no_affine``,
@@ -327,6 +336,12 @@ class Profile(NamedTuple):
         A functional row's key (``fn:act:relu``) takes the ``functional`` table's factor
         (longest prefix, else 0), or the module's when the profile has no such table.
         """
+        if key.startswith(METHOD):  # a tensor method (x.mean): the tools' tables give 0, liteconv's own count it
+            base = key[len(METHOD):]
+            if self.method is None or self.factor(base) is None:
+                return self.factor(base)
+            found, value = _lookup(self.method, base)
+            return value if found else 0
         if key.startswith(FN):
             base = key[len(FN):]
             if self.functional is None:
@@ -423,3 +438,7 @@ PROFILES: dict[str, Profile] = {
                  "fc_params": 1, "bn_params": 1, "norm_params": 1}, {}),
     )
 }
+#: a tensor method (``functional: method``, ``x.mean``) is seen by no tool: fvcore has no handle for
+#: aten::mean, ptflops patches torch.nn.functional only, thop/torchinfo hook modules; liteconv's own
+#: profiles (paper, flops) count it as the module it stands for
+PROFILES = {n: p if n in ("paper", "flops") else p._replace(method={}) for n, p in PROFILES.items()}

@@ -139,6 +139,16 @@ def _bool(v: Any) -> bool:
 BOOL = Check(_bool, {"type": "boolean"}, "true or false")
 
 
+def _functional(v: Any) -> bool | str:
+    if isinstance(v, bool) or v in ("activation", "method"):
+        return v  # type: ignore[no-any-return]
+    raise Bad("is not true, false, activation or method")
+
+
+FUNCTIONAL = Check(_functional, {"oneOf": [{"type": "boolean"}, {"enum": ["activation", "method"]}]},
+                   "true, false, `activation` or `method`")
+
+
 def enum(*choices: str) -> Check:
     """One of ``choices`` (case-insensitive; YAML's null reads as ``none`` where that is a choice)."""
 

@@ -80,8 +80,10 @@ COMMON: dict[str, Key] = {
     "from": Key(K.NAMES, None, "the tensor(s) read: earlier layer names or input names (default: the previous "
                                "layer's output)"),
     "share": Key(K.NAME, None, "reuse the weights of the earlier layer of that name (params counted once)"),
-    "functional": Key(K.BOOL, False, "the model calls this op as a function (F.relu, x.mean): module-hooking "
-                                     "tools do not see it"),
+    "functional": Key(K.FUNCTIONAL, False, "true: the model calls this op as a function (F.relu, "
+                                           "F.adaptive_avg_pool2d), not a module; activation: only the activation "
+                                           "after this layer is a call (Inception's F.relu); method: a tensor method "
+                                           "(x.mean), which no counting tool hooks"),
     "frozen": Key(K.BOOL, False, "the layer's weights are not trained (requires_grad=False): --training counts no "
                                  "weight gradient or optimizer state for it; a frozen block freezes its layers"),
 }
@@ -292,7 +294,7 @@ class Row(NamedTuple):
     reads: tuple[str, ...] = ()
     writes: str = ""
     shared: bool = False
-    functional: bool = False
+    functional: bool | str = False  # True, "activation" or "method": see COMMON
     frozen: bool = False
 
     @property
@@ -513,7 +515,7 @@ class _Walker:
             cost = cost._replace(weights=0, bias=0, bn=0, other=0)
             extra["shared"] = True
         if self.functional:
-            extra["functional"] = True
+            extra["functional"] = self.functional
         if self.frozen:
             extra["frozen"] = True
         if extra:
@@ -683,7 +685,7 @@ class _Walker:
                         raise InvalidValue("share", repr(layer.share), f"is a {other}, not a {kname}")
                     self.share = True
                 if layer.functional:
-                    self.functional = True
+                    self.functional = layer.functional
                 frozen_outside = self.frozen
                 if layer.frozen:  # a frozen block freezes every layer in it
                     self.frozen = True
@@ -1205,7 +1207,7 @@ def _crop(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Te
     return w.row(L, path, name, "crop", "other", (x,), Shape.of(s.c, dims))
 
 
-@kind("slice", "Slice", "a range of channels, start:stop (torch.chunk/split, ONNX Split/Slice on channels): a view, free",
+@kind("slice", "Slice", "a range of channels, start:stop (torch.chunk, ONNX Split/Slice on channels): a view, free",
       _keys(start=Key(K.NONNEG_INT, 0, "the first channel kept (0-based)"),
             stop=Key(K.POS_INT, None, "one past the last channel kept (default: all the rest)")))
 def _slice(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
