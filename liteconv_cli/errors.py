@@ -6,6 +6,9 @@ The core raises them and never prints or exits; the CLI turns them into one
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class LiteconvError(Exception):
     """A problem with the input that the user can fix (exit status 1)."""
@@ -51,3 +54,22 @@ class SpecError(LiteconvError):
         if layer:
             where += f"{layer}: "
         super().__init__(where + message)
+
+
+@contextmanager
+def reading(path: str, what: str = "a spec file") -> Iterator[None]:
+    """Turn an OSError raised while reading ``path`` into one SpecError naming the file.
+
+    Raises SpecError: no such file, a directory (not ``what``), permission denied, or another
+    OS error (its message).
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        raise SpecError("no such file", file=path) from None
+    except IsADirectoryError:
+        raise SpecError(f"is a directory, not {what}", file=path) from None
+    except PermissionError:
+        raise SpecError("permission denied", file=path) from None
+    except OSError as e:
+        raise SpecError(f"cannot read: {e.strerror or e}", file=path) from None

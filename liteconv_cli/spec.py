@@ -38,7 +38,7 @@ from .engine.network import (
     COMMON as KIND_COMMON,
 )
 from .engine.shapes import Shape
-from .errors import SpecError
+from .errors import SpecError, reading
 
 #: largest spec file read (bytes)
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -320,17 +320,8 @@ def load_spec(path: str, **model_options: Any) -> Network:
 
         path, variant = locate(path)  # a path that exists, FILE#VARIANT, or a built-in name (docs/spec.md)
         name = path
-        try:
-            with open(path, "rb") as f:
-                data = _read_at_most(f, MAX_SPEC_BYTES + 1)
-        except FileNotFoundError:
-            raise SpecError("no such file", file=name) from None
-        except IsADirectoryError:
-            raise SpecError("is a directory, not a spec file", file=name) from None
-        except PermissionError:
-            raise SpecError("permission denied", file=name) from None
-        except OSError as e:
-            raise SpecError(f"cannot read: {e.strerror or e}", file=name) from None
+        with reading(name), open(path, "rb") as f:
+            data = _read_at_most(f, MAX_SPEC_BYTES + 1)
         base = os.path.basename(path)
         default_name = base.rsplit(".", 1)[0] if base.lower().endswith((".yaml", ".yml")) else base
     if len(data) > MAX_SPEC_BYTES:

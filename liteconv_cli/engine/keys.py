@@ -141,7 +141,7 @@ BOOL = Check(_bool, {"type": "boolean"}, "true or false")
 
 def _functional(v: Any) -> bool | str:
     if isinstance(v, bool) or v in ("activation", "method"):
-        return v  # type: ignore[no-any-return]
+        return v
     raise Bad("is not true, false, activation or method")
 
 

@@ -173,23 +173,35 @@ def conv(c: Conv, name: str = "conv") -> Stage:
     bias: ``C_out`` params and one add per output element; BatchNorm: ``2 * C_out`` params and
     its elements. The same for every rank (fvcore's conv handle). Shapes follow PyTorch.
     """
-    in_c, out_c, kernel, size, stride, padding, dilation, groups, has_bias, has_bn, _, _ = c
+    in_c, out_c, kernel, size, stride, padding, dilation, groups, _, _, _, _ = c
     weights = out_c * (in_c // groups)
     for k in kernel:
         weights *= k
-    if size is None:  # one output position
-        positions = 1
+    out_dims = None if size is None else _output(size, kernel, stride, padding, dilation)
+    return _stage(c, name, conv_kind(c), weights, out_dims, None, None)
+
+
+def _stage(c: Conv, name: str, kind: str, weights: int, out_dims: Dims | None, mac_positions: int | None,
+           padding: tuple[Pair, ...] | None) -> Stage:
+    """The Stage of a convolution with ``weights`` and output dims (None: one output position).
+
+    MACs are ``weights`` times the output positions, or times ``mac_positions`` (a transposed
+    convolution's input positions); bias and BatchNorm add ``C_out`` and ``2 C_out`` params and
+    one element per output value.
+    """
+    out_c, has_bias, has_bn = c.out_channels, c.bias, c.batchnorm
+    positions = 1
+    if out_dims is None:  # one output position
         out = _record(Shape, (out_c,))
     else:
-        out_dims = _output(size, kernel, stride, padding, dilation)
-        positions = 1
         for d in out_dims:
             positions *= d
         out = _record(Shape, (out_c, *out_dims))
     elements = out_c * positions
-    cost = _record(Cost, (weights, out_c if has_bias else 0, 2 * out_c if has_bn else 0, weights * positions,
+    macs = weights * (positions if mac_positions is None else mac_positions)
+    cost = _record(Cost, (weights, out_c if has_bias else 0, 2 * out_c if has_bn else 0, macs,
                           elements if has_bias else 0, elements if has_bn else 0, 0, 0))
-    return _record(Stage, (name, conv_kind(c), c.input, out, cost, kernel, stride, groups, None, dilation))
+    return _record(Stage, (name, kind, c.input, out, cost, c.kernel_size, c.stride, c.groups, padding, c.dilation))
 
 
 #: the name this formula had when every map was 2-D
@@ -204,7 +216,7 @@ def conv_transpose(c: Conv, output_padding: int | Dims = 0, name: str = "conv_tr
     definition); output ``(L - 1) * s - 2p + d(K - 1) + output_padding + 1`` per dim.
     ``c.padding`` must be an integer or one per dim (not same/valid). Raises InvalidValue.
     """
-    in_c, out_c, kernel, size, stride, padding, dilation, groups, has_bias, has_bn, _, _ = c
+    in_c, out_c, kernel, size, stride, padding, dilation, groups, _, _, _, _ = c
     rank = len(kernel)
     if isinstance(padding, str):
         raise InvalidValue("padding", padding, "is not an integer (a transposed convolution has no same/valid)")
@@ -215,24 +227,11 @@ def conv_transpose(c: Conv, output_padding: int | Dims = 0, name: str = "conv_tr
     weights = in_c * (out_c // groups)
     for k in kernel:
         weights *= k
-    if size is None:
-        positions = 1
-        out = _record(Shape, (out_c,))
-        in_positions = 1
-    else:
-        out_dims = transposed_output(size, kernel, stride, pad, op, dilation)
-        positions = 1
-        for d in out_dims:
-            positions *= d
-        in_positions = 1
-        for d in size:
-            in_positions *= d
-        out = _record(Shape, (out_c, *out_dims))
-    elements = out_c * positions
-    cost = _record(Cost, (weights, out_c if has_bias else 0, 2 * out_c if has_bn else 0, weights * in_positions,
-                          elements if has_bias else 0, elements if has_bn else 0, 0, 0))
-    return _record(Stage, (name, "transposed", c.input, out, cost, kernel, stride, groups,
-                           tuple((p, p) for p in pad), dilation))
+    in_positions = 1
+    for d in size or ():
+        in_positions *= d
+    out_dims = None if size is None else transposed_output(size, kernel, stride, pad, op, dilation)
+    return _stage(c, name, "transposed", weights, out_dims, in_positions, tuple((p, p) for p in pad))
 
 
 def residual_add(shape: Shape, name: str = "shortcut") -> Stage:
