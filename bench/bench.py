@@ -113,16 +113,20 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 class Run:
-    """One finished process: CPU seconds, wall seconds, exit status and what it wrote."""
+    """One finished process: CPU seconds, wall seconds, exit status, what it wrote (and to stderr)."""
 
-    __slots__ = ("cpu", "wall", "status", "out")
+    __slots__ = ("cpu", "wall", "status", "out", "err")
 
-    def __init__(self, cpu: float, wall: float, status: int, out: bytes) -> None:
-        self.cpu, self.wall, self.status, self.out = cpu, wall, status, out
+    def __init__(self, cpu: float, wall: float, status: int, out: bytes, err: bytes = b"") -> None:
+        self.cpu, self.wall, self.status, self.out, self.err = cpu, wall, status, out, err
 
 
-def run(cmd: Sequence[str], tty: bool = False, cwd: Path = ROOT) -> Run:
-    """Run ``cmd`` once, its stdout read by this process (through a pseudo-terminal if ``tty``)."""
+def run(cmd: Sequence[str], tty: bool = False, cwd: Path = ROOT, env: dict[str, str] | None = None,
+        stderr: bool = False) -> Run:
+    """Run ``cmd`` once, its stdout read by this process (through a pseudo-terminal if ``tty``).
+
+    ``env``: added to the bench's environment; ``stderr``: keep what it wrote there.
+    """
     import threading
 
     if tty:
@@ -130,23 +134,63 @@ def run(cmd: Sequence[str], tty: bool = False, cwd: Path = ROOT) -> Run:
 
         read_end, write_end = pty.openpty()
         _set_size(write_end, TTY_COLUMNS)
-        env = bench_env(COLUMNS=str(TTY_COLUMNS), TERM="xterm-256color")
+        environ = bench_env(COLUMNS=str(TTY_COLUMNS), TERM="xterm-256color", **(env or {}))
     else:
         read_end, write_end = os.pipe()
-        env = bench_env()
+        environ = bench_env(**(env or {}))
     chunks: list[bytes] = []
-    reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)]
+    err_chunks: list[bytes] = []
+    if stderr:
+        err_read, err_write = os.pipe()
+        readers.append(threading.Thread(target=_drain, args=(err_read, err_chunks), daemon=True))
+    for reader in readers:
+        reader.start()
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.DEVNULL, cwd=cwd,
-                            env=env)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=write_end,
+                            stderr=err_write if stderr else subprocess.DEVNULL, cwd=cwd, env=environ)
     os.close(write_end)
+    if stderr:
+        os.close(err_write)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
-    reader.join()
+    for reader in readers:
+        reader.join()
     os.close(read_end)
-    return Run(usage.ru_utime + usage.ru_stime, wall, proc.returncode, b"".join(chunks))
+    if stderr:
+        os.close(err_read)
+    return Run(usage.ru_utime + usage.ru_stime, wall, proc.returncode, b"".join(chunks), b"".join(err_chunks))
+
+
+def imported_modules(cmd: Sequence[str], tty: bool = False) -> list[str]:
+    """The modules of other distributions (not the standard library, not liteconv) ``cmd`` imports.
+
+    Read from ``PYTHONPROFILEIMPORTTIME``, run as measured (to a pipe or a terminal: a command
+    may import rich on a terminal only), in the order they were imported.
+    """
+    r = run(cmd, tty, env={"PYTHONPROFILEIMPORTTIME": "1"}, stderr=True)
+    names: list[str] = []
+    for line in r.err.decode("utf-8", "replace").splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if not line.startswith("import time:") or len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # not a line of the log, or its header
+        name = fields[2].strip()
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top.startswith(("liteconv", "_")) or top in ("site", "sitecustomize"):
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def packages(modules: Iterable[str]) -> str:
+    """'click, yaml': the top-level packages of ``modules``, in order."""
+    tops: list[str] = []
+    for m in modules:
+        if m.split(".")[0] not in tops:
+            tops.append(m.split(".")[0])
+    return ", ".join(tops) if tops else "nothing"
 
 
 def _set_size(fd: int, columns: int) -> None:
@@ -217,6 +261,7 @@ def floor_script(folder: Path, name: str, imports: Sequence[str], work: str = ""
 def yaml_reads(paths: Sequence[str]) -> str:
     """Floor work: read every spec with PyYAML's C loader, as liteconv reads them."""
     return (
+        "import yaml\n"
         "L = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)\n"
         f"for p in {list(paths)!r}:\n"
         "    with open(p, 'rb') as f:\n"
@@ -447,36 +492,37 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class Cold:
-    """A start-up figure: ``liteconv ARGS`` against a floor importing ``imports``.
+    """A start-up figure: ``liteconv ARGS`` against its floor.
 
-    ``reads``: the floor reads the spec files the command reads (``SPECS`` stands for the batch
-    of generated specs). ``tty``: measured on a pseudo-terminal, where every timed run must draw
-    every row: the values of ``rows_column`` in the CSV of the same command (``csv_args``).
+    The floor imports exactly the modules of other distributions that the command imported
+    (``imported_modules``, measured in the run), reads the spec files the command reads
+    (``reads``; ``SPECS`` stands for the batch of generated specs) with PyYAML's C loader, writes
+    the command's bytes and freezes. ``tty``: measured on a pseudo-terminal, where every timed
+    run must draw every row: the values of ``rows_column`` in the CSV of the same command
+    (``csv_args``).
     """
 
-    def __init__(self, label: str, args: Sequence[str], imports: Sequence[str], budget: float, *,
-                 reads: Sequence[str] = (), tty: bool = False, csv_args: Sequence[str] = (),
-                 rows_column: str = "") -> None:
-        self.label, self.args, self.imports, self.budget = label, list(args), list(imports), budget
+    def __init__(self, label: str, args: Sequence[str], budget: float, *, reads: Sequence[str] = (),
+                 tty: bool = False, csv_args: Sequence[str] = (), rows_column: str = "") -> None:
+        self.label, self.args, self.budget = label, list(args), budget
         self.reads, self.tty, self.csv_args, self.rows_column = list(reads), tty, list(csv_args), rows_column
 
 
 SPECS = "<the generated specs>"
 _COMPARE = ["compare", "--cin", "64", "--cout", "128", "-k", "3"]
 _V2 = "configs/mobilenet_v2.yaml"
-#: the start-up figures; a floor imports what the command imports (tests/test_bench_smoke.py
-#: checks the commands that write to a pipe load exactly these of click, yaml and rich)
+#: the start-up figures
 COLD = [
-    Cold("compare --cin 64 --cout 128 -k 3 --format csv", [*_COMPARE, "--format", "csv"], ["click"], BUDGET_COMPARE),
-    Cold("the same as a table, to a pipe", _COMPARE, ["click"], BUDGET_COMPARE),
-    Cold("the same as a table, on a terminal (rich)", _COMPARE, ["click", "rich.console", "rich.table"],
-         BUDGET_COMPARE, tty=True, csv_args=[*_COMPARE, "--format", "csv"], rows_column="variant"),
-    Cold("liteconv --help", ["--help"], ["click"], BUDGET_HELP),
-    Cold(f"network {_V2}, table to a pipe", ["network", _V2], ["click", "yaml"], BUDGET_NETWORK, reads=[_V2]),
-    Cold("the same on a terminal (rich)", ["network", _V2], ["click", "yaml", "rich.console", "rich.table"],
-         BUDGET_NETWORK, reads=[_V2], tty=True, csv_args=["network", _V2, "--format", "csv"], rows_column="name"),
-    Cold("network on {n} MobileNetV1-size specs --summary --format csv", ["network", SPECS, "--summary", "--format",
-         "csv"], ["click", "yaml"], BUDGET_SPEC_BATCH, reads=[SPECS]),
+    Cold("compare --cin 64 --cout 128 -k 3 --format csv", [*_COMPARE, "--format", "csv"], BUDGET_COMPARE),
+    Cold("the same as a table, to a pipe", _COMPARE, BUDGET_COMPARE),
+    Cold("the same as a table, on a terminal", _COMPARE, BUDGET_COMPARE, tty=True,
+         csv_args=[*_COMPARE, "--format", "csv"], rows_column="variant"),
+    Cold("liteconv --help", ["--help"], BUDGET_HELP),
+    Cold(f"network {_V2}, table to a pipe", ["network", _V2], BUDGET_NETWORK, reads=[_V2]),
+    Cold("the same on a terminal", ["network", _V2], BUDGET_NETWORK, reads=[_V2], tty=True,
+         csv_args=["network", _V2, "--format", "csv"], rows_column="name"),
+    Cold("network on {n} MobileNetV1-size specs --summary --format csv",
+         ["network", SPECS, "--summary", "--format", "csv"], BUDGET_SPEC_BATCH, reads=[SPECS]),
 ]
 
 
@@ -501,11 +547,14 @@ def cold_figures(results: Results, py: str, lc: list[str], folder: Path, runs: i
         # the floor writes what the command wrote; a terminal turned its newlines into CR LF,
         # which it will do again
         written = first.out.replace(b"\r\n", b"\n") if fig.tty else first.out
-        floor = [py, *floor_script(folder, f"floor{i}", fig.imports, yaml_reads(reads) if reads else "", written)]
-        what = ", ".join(["import " + ", ".join(fig.imports)]
+        imports = imported_modules(cmd, fig.tty)
+        floor = [py, *floor_script(folder, f"floor{i}", imports, yaml_reads(reads) if reads else "", written)]
+        what = ", ".join([f"import {packages(imports)} as it does"]
                          + ([f"read {'the spec' if len(reads) == 1 else f'the {len(reads):,} specs'} (C loader)"]
                             if reads else []) + ["write the output"])
-        run(floor, fig.tty)
+        if run(floor, fig.tty).status != 0:
+            results.add(label, "", f"{what}: failed", "the floor does not run", False)
+            continue
         a: list[Run] = []
         b: list[Run] = []
         for _ in range(runs):
