@@ -406,7 +406,7 @@ def parse_data(data: dict[str, Any], *, source_name: str = "<data>", default_nam
     """
     import yaml
 
-    representer = _data_representer()(default_flow_style=None, sort_keys=False)
+    representer = _data_representer()(sort_keys=False)
     root = representer.represent_data(data)
     from .zoo import expand
 

@@ -300,7 +300,7 @@ def test_open_input_dims_are_asked_for_with_input(tmp_path, run):
     assert result.exit_code == 0, result.stderr
 
 
-def test_unknown_layers_are_listed_or_counted_as_identity_rows(tmp_path, run):
+def test_unknown_layers_are_listed_or_counted_as_unknown_rows(tmp_path, run):
     layers = [k3_input("x", [8, 8, 3]), k3("Lambda", "l1", {}, "x"), k3("Lambda", "l2", {}, "l1"),
               k3("Conv2D", "c", conv(4, 3), "l2", shapes={"l2": [None, 8, 8, 3]}),
               k3("PReLU", "p", {}, "c", shapes={"c": [None, 6, 6, 4]})]
@@ -311,7 +311,72 @@ def test_unknown_layers_are_listed_or_counted_as_identity_rows(tmp_path, run):
     assert "has 3 layers liteconv does not count: Lambda (2), PReLU (1)" in result.stderr
     path_ok = _write(tmp_path, k3_model(layers[:4], ["x"], ["c"]), "ok.json")
     cost, rows = _rows(path_ok, allow_unknown=True)
-    assert rows["l1"].kind == "identity" and cost.total.macs == 36 * 4 * 27
+    assert (rows["l1"].kind, str(rows["l1"].output)) == ("unknown", "3x8x8") and cost.total.macs == 36 * 4 * 27
+    assert cost.total.params == 4 * 27 + 4
+
+
+def test_an_unknown_layer_that_changes_the_shape_is_counted_through(tmp_path, run):
+    """A Lambda that halves the image (Keras 3 records the 4x4x3 its reader gets), then a conv:
+    with --allow-unknown the unknown row has that shape and the conv counts on it. PReLU, the
+    model's output, has no reader to record its shape: its input's shape, and a note."""
+    layers = [k3_input("x", [8, 8, 3]), k3("Lambda", "half", {}, "x"),
+              k3("Conv2D", "c", conv(4, 3, padding="same"), "half", shapes={"half": [None, 4, 4, 3]}),
+              k3("PReLU", "p", {}, "c", shapes={"c": [None, 4, 4, 4]})]
+    path = _write(tmp_path, k3_model(layers, ["x"], ["p"]))
+    assert "Lambda (1), PReLU (1)" in _error(run, path)
+    notes: list[str] = []
+    cost = walk(load_spec(path, allow_unknown=True, notes=notes))
+    rows = {r.name: r for r in cost.rows}
+    assert (rows["half"].kind, str(rows["half"].output)) == ("unknown", "3x4x4")
+    assert rows["c"].cost.macs == 4 * 4 * 4 * 3 * 9
+    assert (rows["p"].kind, str(rows["p"].output)) == ("unknown", "4x4x4")
+    assert [n for n in notes if "taken as the input's (p)" in n]
+    assert [n for n in notes if "Lambda (1), PReLU (1)" in n and "'unknown' rows" in n]
+    layer = next(la for la in read_model(path, allow_unknown=True).data["layers"] if la["name"] == "half")
+    assert layer == {"kind": "unknown", "name": "half", "op": "Lambda", "output": [3, 4, 4]}
+
+
+# ------------------------------------------------------------------ spec data loaded as data, not as YAML text
+
+
+def test_a_model_file_is_loaded_as_data_not_bound_by_the_text_limit(monkeypatch):
+    """The reader's spec data goes to the spec loader as PyYAML nodes (spec.parse_data): the limit
+    on the YAML marks of a spec's text (which bounds what PyYAML would build from text) does not
+    apply, so a model of any number of layers up to MAX_LAYERS loads; its rows are those of the
+    YAML that liteconv import writes."""
+    from liteconv_cli import spec
+    from liteconv_cli.importers import dump
+
+    path = str(DATA / "mobilenet_v1.json")
+    text = dump(read_model(path).data)
+    expected = [(r.name, r.kind, r.output, r.cost, r.reads) for r in walk(spec.parse_spec(text)).rows]
+    monkeypatch.setattr(spec, "MAX_SPEC_MARKS", 100)
+    with pytest.raises(SpecError, match="too many keys and list items"):
+        spec.parse_spec(text)
+    assert [(r.name, r.kind, r.output, r.cost, r.reads) for r in walk(load_spec(path)).rows] == expected
+
+
+def test_names_that_yaml_reads_as_numbers_or_booleans_stay_names(tmp_path, run):
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3], "name": "x"}},
+              {"class_name": "Conv2D", "config": {"name": "1", "filters": 4, "kernel_size": 3}},
+              {"class_name": "Conv2D", "config": {"name": "true", "filters": 4, "kernel_size": 1}},
+              {"class_name": "Conv2D", "config": {"name": "null", "filters": 4, "kernel_size": 1}},
+              {"class_name": "Flatten", "config": {"name": "0x10"}}]
+    path = _write(tmp_path, {"class_name": "Sequential", "config": {"name": "007", "layers": layers}})
+    cost = walk(load_spec(path))
+    assert [r.name for r in cost.rows] == ["1", "true", "null", "0x10"]
+    out = tmp_path / "spec.yaml"
+    assert run("import", path, "-o", str(out)).exit_code == 0
+    net = load_spec(str(out))
+    assert net.name == "007" and [r.name for r in walk(net).rows] == ["1", "true", "null", "0x10"]
+
+
+def test_a_value_the_spec_loader_refuses_is_one_line_naming_the_file_and_layer(tmp_path, run):
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3], "name": "x"}},
+              {"class_name": "Conv2D", "config": {"name": "empty", "filters": 0, "kernel_size": 3}}]
+    path = _write(tmp_path, {"class_name": "Sequential", "config": {"name": "m", "layers": layers}})
+    message = _error(run, path)  # "Error: PATH: " then the layer and the key, one line
+    assert message.startswith(f"Error: {path}: layer 1 'empty': out=0 ")  # no :line (the file has no lines)
 
 
 # ------------------------------------------------------------------ bad files

@@ -299,8 +299,8 @@ def test_activations_silu_se_gate_and_softmax(tmp_path):
     assert read_model(path).file_params == cost.total.params
 
 
-def test_channel_shuffle_split_and_concat(tmp_path):
-    # ShuffleNet's shuffle (Reshape, Transpose, Reshape) is a shuffle row; a Split is listed as unknown
+def test_channel_shuffle_and_concat(tmp_path):
+    # ShuffleNet's shuffle (Reshape, Transpose, Reshape) is a shuffle row
     nodes = [
         helper.make_node("Reshape", ["x", "s1"], ["r1"], name="shuffle"),
         helper.make_node("Transpose", ["r1"], ["t"], perm=[0, 2, 1, 3, 4]),
@@ -314,11 +314,155 @@ def test_channel_shuffle_split_and_concat(tmp_path):
     assert (rows["shuffle"].kind, rows["shuffle"].groups) == ("shuffle", 2)
     assert str(rows["cat"].output) == "32x4x4"
 
-    split = _model([helper.make_node("Split", ["x", "sp"], ["a", "b"], axis=1, name="split"),
-                    helper.make_node("Add", ["a", "b"], ["y"])],
-                   [_in("x", [1, 16, 4, 4])], [_in("y", None)], [_i64("sp", [8, 8])])
-    with pytest.raises(SpecError, match=r"Split \(of an activation\) \(1\)"):
-        read_model(_save(tmp_path, split, "split.onnx"))
+
+# ------------------------------------------------------------------ channel splits and slices
+
+
+def test_a_channel_split_into_two_and_three_parts_is_slices(tmp_path):
+    c, h, w = 12, 6, 6
+    cases = {  # opset: the Split node, initializers, (start, stop) of each part
+        11: (helper.make_node("Split", ["x"], ["a", "b", "d"], name="split", axis=1, split=[2, 4, 6]), [],
+             [(0, 2), (2, 6), (6, 12)]),
+        13: (helper.make_node("Split", ["x", "sizes"], ["a", "b", "d"], name="split", axis=-3),
+             [_i64("sizes", [5, 5, 2])], [(0, 5), (5, 10), (10, 12)]),
+        17: (helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1), [], [(0, 6), (6, 12)]),
+        18: (helper.make_node("Split", ["x"], ["a", "b", "d"], name="split", axis=1, num_outputs=3), [],
+             [(0, 4), (4, 8), (8, 12)]),
+    }
+    for opset, (split, inits, parts) in cases.items():
+        outs = list(split.output)
+        convs = [helper.make_node("Conv", [o, f"w_{o}"], [f"c_{o}"], name=f"conv_{o}") for o in outs]
+        nodes = [split, *convs, helper.make_node("Concat", [f"c_{o}" for o in outs], ["y"], name="cat", axis=1)]
+        weights = [_w(f"w_{o}", [8, stop - start, 1, 1]) for o, (start, stop) in zip(outs, parts, strict=True)]
+        model = _model(nodes, [_in("x", [1, c, h, w])], [_in("y", None)], [*inits, *weights], opset=opset)
+        path = _save(tmp_path, model, f"split{opset}.onnx")
+        layers = [la for la in read_model(path).data["layers"] if la["kind"] == "slice"]
+        assert [(la.get("start", 0), la["stop"]) for la in layers] == parts, opset
+        cost, rows = _rows(path)
+        for o, (start, stop) in zip(outs, parts, strict=True):
+            assert str(rows[f"conv_{o}"].input) == "x".join(map(str, _inferred_dims(model, o)[1:])), (opset, o)
+            assert rows[f"conv_{o}"].cost.macs == 8 * (stop - start) * h * w
+        assert all(r.cost.macs == r.cost.params == 0 for r in cost.rows if r.kind == "slice")
+        assert cost.total.macs == 8 * c * h * w and cost.total.params == 8 * c
+        assert str(cost.output) == f"{8 * len(outs)}x{h}x{w}"
+
+
+def test_a_slice_of_the_channels_is_a_slice_row(tmp_path):
+    c = 16
+    big = 2**63 - 1  # what exporters write for x[:, n:]
+    cases = {  # the Slice node and its initializers -> (start, stop)
+        "ends": (helper.make_node("Slice", ["x", "s", "e", "ax", "st"], ["a"], name="cut"),
+                 [_i64("s", [3]), _i64("e", [11]), _i64("ax", [1]), _i64("st", [1])], (3, 11)),
+        "open": (helper.make_node("Slice", ["x", "s", "e", "ax"], ["a"], name="cut"),
+                 [_i64("s", [10]), _i64("e", [big]), _i64("ax", [-3])], (10, 16)),
+        "negative": (helper.make_node("Slice", ["x", "s", "e", "ax"], ["a"], name="cut"),
+                     [_i64("s", [-6]), _i64("e", [-2]), _i64("ax", [1])], (10, 14)),
+        "every axis": (helper.make_node("Slice", ["x", "s", "e"], ["a"], name="cut"),  # whole batch, H, W
+                       [_i64("s", [0, 4, 0, 0]), _i64("e", [1, 12, big, 5])], (4, 12)),
+    }
+    for label, (node, inits, (start, stop)) in cases.items():
+        nodes = [node, helper.make_node("Conv", ["a", "w"], ["y"], name="conv")]
+        model = _model(nodes, [_in("x", [1, c, 5, 5])], [_in("y", None)], [*inits, _w("w", [4, stop - start, 1, 1])])
+        path = _save(tmp_path, model, "slice.onnx")
+        (layer,) = [la for la in read_model(path).data["layers"] if la["kind"] == "slice"]
+        assert (layer.get("start", 0), layer["stop"]) == (start, stop), label
+        cost, rows = _rows(path)
+        assert str(rows["cut"].output) == "x".join(map(str, _inferred_dims(model, "a")[1:])), label
+        assert cost.total.macs == 4 * (stop - start) * 25
+    # opset 9: starts, ends and axes are attributes; a slice of every channel is no row
+    nodes = [helper.make_node("Slice", ["x"], ["a"], name="cut", starts=[2], ends=[9], axes=[1]),
+             helper.make_node("Slice", ["a"], ["y"], name="all", starts=[0], ends=[big], axes=[1])]
+    path = _save(tmp_path, _model(nodes, [_in("x", [1, c, 5, 5])], [_in("y", None)], opset=9), "slice9.onnx")
+    assert [(r.name, r.kind, str(r.output)) for r in walk(load_spec(path)).rows] == [("cut", "slice", "7x5x5")]
+
+
+def test_slices_of_other_axes_or_with_steps_stay_unknown(tmp_path, run):
+    """YOLOv5's Focus: four slices with step 2 of H and W, concatenated on the channels, then a conv."""
+    big = 2**63 - 1
+    nodes, inits = [], [_i64("ax", [2, 3]), _i64("e", [big, big]), _i64("st", [2, 2])]
+    for k, (dy, dx) in enumerate(((0, 0), (1, 0), (0, 1), (1, 1))):
+        inits.append(_i64(f"s{k}", [dy, dx]))
+        nodes.append(helper.make_node("Slice", ["x", f"s{k}", "e", "ax", "st"], [f"q{k}"], name=f"focus{k}"))
+    nodes += [helper.make_node("Concat", [f"q{k}" for k in range(4)], ["cat"], name="cat", axis=1),
+              helper.make_node("Conv", ["cat", "w"], ["y"], name="conv"),
+              # and, beside it, a split of the rows and every other channel
+              helper.make_node("Split", ["x", "halves"], ["top", "bottom"], name="rows", axis=2),
+              helper.make_node("Slice", ["x", "s", "e1", "a1", "st1"], ["odd"], name="odd")]
+    inits += [_w("w", [8, 12, 1, 1]), _i64("halves", [6, 4]), _i64("s", [0]), _i64("e1", [big]), _i64("a1", [1]),
+              _i64("st1", [2])]
+    outputs = [_in(name, None) for name in ("y", "top", "bottom", "odd")]
+    model = _model(nodes, [_in("x", [1, 3, 10, 10])], outputs, inits)
+    path = _save(tmp_path, model)
+    message = _error(run, path)
+    assert ("has 6 operations liteconv does not count: Slice (of an axis other than the channels) (4), Slice (of "
+            "the channels with a step other than 1) (1), Split (of an axis other than the channels) (1)") in message
+    cost, rows = _rows(path, allow_unknown=True)
+    for name, tensor in (("focus0", "q0"), ("focus3", "q3"), ("rows/0", "top"), ("rows/1", "bottom"), ("odd", "odd")):
+        assert (rows[name].kind, str(rows[name].output)) == (
+            "unknown", "x".join(map(str, _inferred_dims(model, tensor)[1:]))), name
+    assert str(rows["cat"].output) == "12x5x5"
+    assert rows["conv"].cost.macs == 8 * 12 * 25 and cost.total.macs == 8 * 12 * 25
+
+
+@pytest.mark.parametrize(("node", "inits", "message"), [
+    (helper.make_node("Split", ["x", "sz"], ["a", "b"], name="bad", axis=1), [_i64("sz", [5, 5])],
+     r"node 'bad' \(Split\): split=\[5, 5\] does not divide the 12 of axis 1 into 2 outputs"),
+    (helper.make_node("Split", ["x"], ["a", "b"], name="bad", axis=0), [], r"axis=0 is the batch axis"),
+    (helper.make_node("Slice", ["x", "s", "e"], ["a"], name="bad"), [_i64("s", [0, 7]), _i64("e", [1, 7])],
+     r"node 'bad' \(Slice\): the slice of axis 1 is empty"),
+])
+def test_a_split_or_slice_that_does_not_fit_is_one_clear_error(tmp_path, node, inits, message):
+    nodes = [node, helper.make_node("Relu", ["a"], ["y"])]
+    path = _save(tmp_path, _model(nodes, [_in("x", [1, 12, 4, 4])], [_in("y", None)], inits))
+    with pytest.raises(SpecError, match=message):
+        read_model(path)
+
+
+def test_shufflenet_v2_exported_by_pytorch_counts_as_pytorch_does():
+    """torchvision's shufflenet_v2_x0_5, exported by torch.onnx (export_split_models.py): its
+    x.chunk(2, dim=1) is a Slice whose ends are computed from Shape at run time; its shuffle a
+    Reshape, Transpose, Reshape. Truth: zoo-counts.json (PyTorch's own count of the same model)."""
+    zoo = json.loads((DATA.parent / "zoo-counts.json").read_text())["models"]["shufflenet_v2_x0_5"]
+    macs, params = zoo["macs_analytic"], zoo["params"]
+    for name, fold in (("shufflenet_v2_x0_5.nofold.onnx", False), ("shufflenet_v2_x0_5.onnx", True)):
+        notes: list[str] = []
+        cost = walk(load_spec(str(DATA / name), notes=notes))
+        assert cost.total.macs == macs["conv_plus_linear"]
+        by_kind = {"depthwise": 0, "pointwise": 0, "standard": 0}
+        for r in cost.rows:
+            if r.kind == "depthwise":
+                by_kind["depthwise"] += r.cost.macs
+            elif r.kind == "conv":
+                by_kind["pointwise" if math.prod(r.kernel) == 1 else "standard"] += r.cost.macs
+        assert by_kind == {k: macs["conv_by_kind"][k] for k in by_kind}
+        # folded: each BatchNorm's scale and shift (2C) became the conv's bias (C)
+        assert cost.total.params == (params["total"] - params["bn"] // 2 if fold else params["total"])
+        assert cost.total.bn == (0 if fold else params["bn"])
+        assert sum(r.kind in ("conv", "depthwise") for r in cost.rows) == zoo["layer_counts"]["conv_total"]
+        assert sum(r.kind == "slice" for r in cost.rows) == 2 * 13  # one chunk in each of the 13 stride-1 units
+        assert [n for n in notes if n.startswith("BatchNorm folded by the exporter")] == ([notes[0]] if fold else [])
+        assert str(cost.output) == f"{zoo['output_shape'][1]}x1x1"
+
+
+def test_ghost_and_csp_splits_exported_by_pytorch_count_as_pytorch_does():
+    """split_nets.py's GhostCSP: x[:, :20] (Slice), torch.split(g, [4, 6, 10]) (Split) and
+    y.chunk(2) (Slices of run-time ends); truth: shared/oracle/count.py on the PyTorch module."""
+    truth = json.loads((DATA / "ghost_csp.count.json").read_text())
+    cost = walk(load_spec(str(DATA / "ghost_csp.onnx")))
+    assert (cost.total.params, cost.total.bn, cost.total.macs) == (truth["params"], truth["params_batchnorm"],
+                                                                   truth["macs"])
+    macs = {r.name.split("/")[0]: r.cost.macs for r in cost.rows if r.cost.macs}
+    assert macs == {la["name"]: la["macs"] for la in truth["layers"]}
+    assert str(cost.output) == f"{truth['output'][1]}x1x1"
+
+
+@pytest.mark.parametrize("name", ["shufflenet_v2_x0_5.onnx", "shufflenet_v2_x0_5.nofold.onnx", "ghost_csp.onnx"])
+def test_import_round_trips_the_split_models(name, run, tmp_path):
+    out = tmp_path / "spec.yaml"
+    assert run("import", str(DATA / name), "-o", str(out)).exit_code == 0
+    direct, written = walk(load_spec(str(DATA / name))), walk(load_spec(str(out)))
+    assert [(r.name, r.kind, r.output, r.cost, r.reads) for r in written.rows] == [
+        (r.name, r.kind, r.output, r.cost, r.reads) for r in direct.rows]
 
 
 def test_resize_upsample_and_pad(tmp_path):
@@ -403,7 +547,7 @@ def test_several_inputs_need_input_for_their_open_dims(tmp_path, run):
     assert str(rows["sum"].output) == "4x5x6"
 
 
-def test_unknown_ops_are_listed_or_counted_as_identity_rows(tmp_path, run):
+def test_unknown_ops_are_listed_or_counted_as_unknown_rows(tmp_path, run):
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
              helper.make_node("Erf", ["c"], ["e1"], name="erf1"),
              helper.make_node("Erf", ["e1"], ["e2"], name="erf2"),
@@ -417,13 +561,61 @@ def test_unknown_ops_are_listed_or_counted_as_identity_rows(tmp_path, run):
     result = run("network", path, "--allow-unknown", "--format", "csv")
     assert result.exit_code == 0, result.stderr
     cost, rows = _rows(path, allow_unknown=True)
-    assert [rows[n].kind for n in ("erf1", "erf2", "selu")] == ["identity"] * 3
+    assert [(rows[n].kind, str(rows[n].output)) for n in ("erf1", "erf2", "selu")] == [("unknown", "4x8x8")] * 3
+    assert sum(rows[n].cost == type(rows[n].cost)() for n in ("erf1", "erf2", "selu")) == 3  # nothing counted
     assert cost.total.macs == 4 * 27 * 64
+    layers = {la["name"]: la for la in read_model(path, allow_unknown=True).data["layers"]}
+    assert layers["erf1"] == {"kind": "unknown", "name": "erf1", "op": "Erf"}  # the input's shape: no output key
     notes: list[str] = []
     load_spec(path, allow_unknown=True, notes=notes)
-    assert any("Erf (2), Selu (1)" in n for n in notes)
+    assert [n for n in notes if "Erf (2), Selu (1)" in n and "'unknown' rows" in n]
     table = run("network", path, "--allow-unknown")
-    assert "Erf (2), Selu (1)" in table.stdout
+    assert "Erf (2), Selu (1)" in " ".join(table.stdout.split())
+
+
+def test_an_unknown_op_that_changes_the_shape_is_counted_through(tmp_path, run):
+    """GridSample (a resampling liteconv does not count) to a 12 x 10 grid, then a conv: with
+    --allow-unknown the unknown row has onnx's inferred shape and the conv counts on it."""
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("GridSample", ["c", "grid"], ["g"], name="warp"),
+             helper.make_node("Conv", ["g", "w2"], ["y"], name="after")]
+    inits = [_w("w1", [8, 3, 3, 3]), _w("grid", [1, 12, 10, 2]), _w("w2", [4, 8, 1, 1])]
+    model = _model(nodes, [_in("x", [1, 3, 32, 32])], [_in("y", None)], inits, opset=16)
+    path = _save(tmp_path, model)
+    assert "GridSample (1)" in _error(run, path)
+    cost, rows = _rows(path, allow_unknown=True)
+    assert rows["warp"].kind == "unknown" and rows["warp"].reads == ("conv",)
+    assert str(rows["warp"].output) == "x".join(map(str, _inferred_dims(model, "g")[1:]))  # 8x12x10
+    assert rows["after"].cost.macs == 4 * 8 * 12 * 10
+    assert cost.total.macs == 8 * 27 * 32 * 32 + 4 * 8 * 12 * 10
+    assert cost.total.params == 8 * 27 + 4 * 8  # the grid is GridSample's input, not a weight liteconv counts
+    table = run("network", path, "--allow-unknown")
+    assert table.exit_code == 0, table.stderr
+    text = " ".join(table.stdout.split())
+    assert "Counted as 0 (--allow-unknown)" in text and "GridSample (1)" in text
+    # liteconv import writes the op with its shape; the spec counts the same
+    out = tmp_path / "spec.yaml"
+    result = run("import", path, "--allow-unknown", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    written = out.read_text()
+    assert "{kind: unknown, name: warp, op: GridSample, output: [8, 12, 10]}" in written
+    assert "GridSample (1)" in " ".join(line.lstrip("# ") for line in written.splitlines() if line.startswith("#"))
+    assert walk(load_spec(str(out))).total == cost.total
+
+
+def test_an_unknown_op_of_unknown_shape_keeps_its_input_shape_and_says_so(tmp_path, run):
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             helper.make_node("Mystery", ["c"], ["y"], name="mystery", domain="com.example")]
+    graph = helper.make_graph(nodes, "g", [_in("x", [1, 3, 8, 8])], [_in("y", None)], [_w("w", [4, 3, 3, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.example", 1)])
+    path = _save(tmp_path, model)
+    assert "com.example.Mystery (1)" in _error(run, path)
+    notes: list[str] = []
+    cost = walk(load_spec(path, allow_unknown=True, notes=notes))
+    (row,) = [r for r in cost.rows if r.kind == "unknown"]
+    assert str(row.output) == str(row.input) == "4x6x6"
+    assert [n for n in notes if "taken as the input's (mystery)" in n]
 
 
 # ------------------------------------------------------------------ bad files

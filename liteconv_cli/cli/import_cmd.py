@@ -35,14 +35,15 @@ config is read from the .keras zip (the weights are never opened) or from the JS
               help="The input dims after the batch where the file leaves them open (a dynamic size), e.g. "
                    "3,224,224; NAME=C,H,W for one of several inputs.")
 @click.option("--allow-unknown", is_flag=True,
-              help="Write an op liteconv does not know as an identity layer (no params, no MACs) instead of failing.")
+              help="Write an op liteconv does not know as an 'unknown' layer (its output shape, no params, no MACs) "
+                   "instead of failing.")
 def import_command(model: str, output: str, input_dims: tuple[str, ...], allow_unknown: bool) -> None:
     """Write a model file (ONNX, Keras) as an editable YAML spec.
 
     FILE is an .onnx file, a .keras file or a Keras model.to_json() config. The spec has
     one layer per operation, joined by from:, and counts exactly as the file does.
     """
-    from ..importers import dump, is_model_file, parse_input_dims, read_model
+    from ..importers import dump, is_model_file, parse_input_dims, read_model, unknown_note
 
     if not is_model_file(model):
         raise LiteconvError(f"{model}: not a model file liteconv reads (.onnx, .keras, or a Keras .json config)")
@@ -50,8 +51,7 @@ def import_command(model: str, output: str, input_dims: tuple[str, ...], allow_u
     lines = [f"Read from {model} by liteconv import (docs/importers.md)."]
     lines += imported.notes
     if imported.unknown:
-        listing = ", ".join(f"{op} ({n})" for op, n in sorted(imported.unknown.items()))
-        lines.append(f"Written as identity layers, counted as 0 (--allow-unknown): {listing}.")
+        lines.append(unknown_note(imported))
     import textwrap
 
     header = "\n".join(textwrap.fill(line, 98, break_on_hyphens=False) for line in lines)

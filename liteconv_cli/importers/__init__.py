@@ -22,7 +22,8 @@ from ._graph import Imported
 if TYPE_CHECKING:
     from ..engine.network import Network
 
-__all__ = ["MODEL_SUFFIXES", "Imported", "dump", "is_model_file", "load_network", "parse_input_dims", "read_model"]
+__all__ = ["MODEL_SUFFIXES", "Imported", "dump", "is_model_file", "load_network", "parse_input_dims", "read_model",
+           "unknown_note"]
 
 #: file name endings that may be a model file (a .json may also be a spec: its content decides)
 MODEL_SUFFIXES = (".onnx", ".keras", ".h5", ".hdf5", ".json")
@@ -120,6 +121,14 @@ def read_model(path: str, input_dims: dict[str | None, list[int]] | None = None,
 
 
 
+def unknown_note(imported: Imported) -> str:
+    """The sentence under the totals (and in ``liteconv import``'s header) listing the ops of an
+    ``--allow-unknown`` read, by type with their counts: they are ``unknown`` rows, counted as 0."""
+    listing = ", ".join(f"{op} ({n})" for op, n in sorted(imported.unknown.items()))
+    return (f"Counted as 0 (--allow-unknown): ops liteconv does not know, kept as 'unknown' rows with their output "
+            f"shape and no params or MACs: {listing}.")
+
+
 def dump(data: dict[str, Any], header: str | None = None) -> str:
     """Spec data as YAML text: top-level keys in block style, each layer on one line.
 
@@ -128,9 +137,14 @@ def dump(data: dict[str, Any], header: str | None = None) -> str:
     """
     import yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=None, width=1_000_000,
-                     allow_unicode=False)
+    style: dict[str, Any] = {"default_flow_style": None}  # lists of scalars in flow style (typeshed says bool)
+    root = yaml.representer.SafeRepresenter(sort_keys=False, **style).represent_data(data)
+    for key, value in root.value:
+        if key.value == "layers":
+            for layer in value.value:
+                layer.flow_style = True  # one line each, lists (an unknown op's output:) included
+    text = yaml.serialize(root, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), width=1_000_000,
+                          allow_unicode=False)
     if header:
         text = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()) + text
     return text
@@ -146,25 +160,12 @@ def load_network(path: str, input_dims: dict[str | None, list[int]] | None = Non
         SpecError: as :func:`read_model`; or the spec loader's error for a layer (naming the file
             and the layer, with no line: the file has none).
     """
-    from ..engine.network import Origin
-    from ..errors import SpecError
-    from ..spec import MAX_SPEC_MARKS, parse_spec
+    from ..spec import parse_data
 
     imported = read_model(path, input_dims, allow_unknown)
-    text = dump(imported.data)
-    if sum(text.count(c) for c in "[{-:?,") > MAX_SPEC_MARKS:
-        raise SpecError(f"has {len(imported.data['layers']):,} layers: more than a spec holds (its YAML would pass "
-                        f"the limit of {MAX_SPEC_MARKS:,} keys and list items)", file=path)
-    try:
-        net = parse_spec(text, source_name=path, default_name=str(imported.data.get("name")))
-    except SpecError as e:
-        raise SpecError(e.message, file=path, layer=e.layer) from None
-    # errors found while walking name the file and the layer; the lines of the text above mean nothing to a reader
-    origin = Origin(path, None)
-    net = net._replace(layers=tuple(layer._replace(origin=origin) for layer in net.layers), origin=origin)
+    net = parse_data(imported.data, source_name=path, default_name=str(imported.data.get("name")))
     if notes is not None:
         notes.extend(imported.notes)
         if imported.unknown:
-            listing = ", ".join(f"{op} ({n})" for op, n in sorted(imported.unknown.items()))
-            notes.append(f"Counted as 0 (--allow-unknown): ops liteconv does not know, as identity rows: {listing}.")
+            notes.append(unknown_note(imported))
     return net

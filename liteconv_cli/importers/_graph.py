@@ -180,16 +180,17 @@ class Builder:
         self.used.add(name)
         return Tensor(name, shape)
 
-    def add(self, kind: str, hint: str, inputs: Sequence[Tensor], output: TShape, *, nodes: Iterable[str] = (),
+    def add(self, kind: str, hint: str, inputs: Sequence[Tensor], shape: TShape, /, *, nodes: Iterable[str] = (),
             **keys: Any) -> Tensor:
-        """Append a layer reading ``inputs`` and writing a tensor of shape ``output``."""
+        """Append a layer reading ``inputs`` and writing a tensor of ``shape``; ``keys`` are the
+        layer's spec keys (None values left out)."""
         name = self.unique(hint)
         layer: dict[str, Any] = {"kind": kind, "name": name, **{k: v for k, v in keys.items() if v is not None}}
         layer["from"] = [t.source for t in inputs]
         self.layers.append(layer)
         self.by_name[name] = layer
-        self.info[name] = LayerInfo(tuple(t.shape for t in inputs), output, tuple(nodes) or (hint,))
-        return Tensor(name, output)
+        self.info[name] = LayerInfo(tuple(t.shape for t in inputs), shape, tuple(nodes) or (hint,))
+        return Tensor(name, shape)
 
     def last(self, tensor: Tensor) -> dict[str, Any] | None:
         """The layer that writes ``tensor``, if it is a layer."""

@@ -151,6 +151,7 @@ class _Reader:
         self.layer_name = ""
         self.first_call: dict[str, str] = {}
         self.recorded: dict[tuple[str, int, int], list[Any]] = {}
+        self.assumed: list[str] = []  # unknown layers whose output shape is taken as their input's
 
     def error(self, message: str) -> SpecError:
         layer = f"layer {self.layer_name!r}" if self.layer_name else None
@@ -177,7 +178,13 @@ class _Reader:
         k = self.counts
         counts = {"trainable": k.trainable, "non_trainable": k.non_trainable, "bn_moving": k.bn_moving,
                   "normalization": k.normalization, "frozen": k.frozen, "per_layer": dict(k.per_layer)}
-        return Imported(data, tuple(self.keras_note() + self.b.notes), self.b.info, k.trainable + k.non_trainable,
+        notes = self.keras_note()
+        if self.assumed:
+            n = len(self.assumed)
+            shown = ", ".join(self.assumed[:5]) + (f" and {n - 5} more" if n > 5 else "")
+            notes.append(f"The output shape of {n} unknown layer{'s' if n > 1 else ''} is not in the config (Keras 3 "
+                         f"records it only where another layer reads it): taken as the input's ({shown}).")
+        return Imported(data, tuple(notes + self.b.notes), self.b.info, k.trainable + k.non_trainable,
                         dict(self.unknown), counts)
 
     def check_keras1(self, config: Any) -> None:
@@ -357,8 +364,9 @@ class _Reader:
         return out if isinstance(out, list) else [out]
 
     def unknown_layer(self, cls: str, hint: str, inputs: list[Any]) -> Any:
-        """A layer liteconv does not count: listed in the error, or with allow_unknown an identity row
-        (when the config shows it keeps its input's shape: Keras 3 records the shapes its readers get)."""
+        """A layer liteconv does not count: listed in the error, or with allow_unknown an ``unknown``
+        row with its output shape where the config records it (Keras 3 writes the shape of every
+        tensor a layer reads), else its input's shape (and a note says so)."""
         self.unknown[cls] = self.unknown.get(cls, 0) + 1
         x = inputs[0] if inputs else None
         if not self.allow_unknown or not isinstance(x, View):
@@ -366,11 +374,17 @@ class _Reader:
         name = hint.split("#", 1)[0].rsplit("/", 1)[-1]
         index = int(hint.split("#", 1)[1]) if "#" in hint else 0
         seen = self.recorded.get((name, index, 0))
-        if seen is None or tuple(seen[1:]) != x.dims:
-            shown = "not recorded in the config" if seen is None else "x".join(map(str, seen[1:]))
-            raise self.error(f"{cls} is not a layer liteconv knows, and its output shape ({shown}) is not its "
-                             f"input's ({'x'.join(map(str, x.dims))}): it cannot be counted as an identity row")
-        return self.add("identity", hint, [x], x.dims, x.caxis)
+        dims, caxis = x.dims, x.caxis
+        if seen is not None and len(seen) >= 2 and all(isinstance(d, int) and d > 0 for d in seen[1:]):
+            dims = tuple(int(d) for d in seen[1:])
+            if len(dims) != len(x.dims):  # channels stay where they were: last (Keras' default) or first
+                caxis = 0 if x.caxis == 0 else len(dims) - 1
+        else:
+            self.assumed.append(hint)
+        keys: dict[str, Any] = {"op": cls}
+        if (dims, caxis) != (x.dims, x.caxis):
+            keys["output"] = shape_of(dims, caxis).dims()
+        return self.add("unknown", hint, [x], dims, caxis, **keys)
 
     def add(self, kind: str, hint: str, inputs: Sequence[View], dims: Sequence[int], caxis: int,
             **keys: Any) -> View:

@@ -199,6 +199,9 @@ class _Reader:
         self.notes: list[str] = []
         self.opset = 0
         self.node: Any = None
+        self.resolved: dict[str, list[int]] = {}  # data input -> its dims after the batch
+        self.assumed: list[str] = []  # unknown ops whose output shape is taken as their input's
+        self.shuffle_ends: dict[int, tuple[View, list[int]]] = {}  # node index -> (the shuffle, dims it reads)
 
     # --------------------------------------------------------------- errors and lookups
 
@@ -299,6 +302,11 @@ class _Reader:
         if not outputs:
             raise self.error("has no graph output computed from its input")
         self.folded_bn_note()
+        if self.assumed:
+            n = len(self.assumed)
+            shown = ", ".join(self.assumed[:5]) + (f" and {n - 5} more" if n > 5 else "")
+            self.notes.append(f"The output shape of {n} unknown op{'s' if n > 1 else ''} is in neither the file nor "
+                              f"onnx's shape inference: taken as the input's ({shown}).")
         data = self.b.finish(outputs)
         return Imported(data, tuple(self.notes + self.b.notes), self.b.info, sum(self.counted.values()),
                         dict(self.unknown))
@@ -366,6 +374,7 @@ class _Reader:
                              f"has {len(data_inputs)} inputs and {', '.join(missing)} have dims that are not fixed in "
                              f"the file: give them with {how}")
         for vi, rest in resolved:
+            self.resolved[vi.name] = rest
             name = INPUT if single else self.b.unique(vi.name)
             t = self.b.add_input(name, shape_of(rest, 0))
             self.env[vi.name] = View(t, tuple(rest), 0)
@@ -414,43 +423,72 @@ class _Reader:
     def unknown_name(self, node: Any) -> str:
         return node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
 
-    def unknown_op(self, node: Any, op: str) -> None:
+    def unknown_op(self, node: Any, op: str, outputs: Sequence[tuple[int, ...]] | None = None) -> None:
+        """An op liteconv does not count: listed (``op`` is how the error names it), or with
+        ``allow_unknown`` an ``unknown`` row per output, with its output shape: ``outputs`` (dims
+        after the batch) when the reader works them out, else onnx's shape inference, else the
+        input's shape (and a note says so)."""
         self.unknown[op] = self.unknown.get(op, 0) + 1
         if not self.allow_unknown:
             for k in range(len(node.output)):
                 self.set(node, _Unknown(op), k)
             return
         views = [v for n in node.input if n and isinstance(v := self.env.get(n), View)]
-        if not views or len([o for o in node.output if o]) != 1:
-            raise self.error(f"{op} is not an op liteconv knows, and with no activation in and one out it cannot "
-                             "stand in the network as an identity row")
-        dims, caxis = self.infer_unknown(node)
+        if not views:
+            raise self.error(f"{op} is not an op liteconv knows, and it reads no activation (only constants): it "
+                             "cannot stand in the network as an 'unknown' row")
         x = views[0]
-        if shape_of(dims, caxis) != x.t.shape:
-            raise self.error(f"{op} is not an op liteconv knows, and it changes the shape ({x.t.shape} to "
-                             f"{shape_of(dims, caxis)}): the spec format has no kind for an unknown op of another "
-                             "shape, so it cannot be counted as an identity row")
-        self.add(node, "identity", [x], dims, caxis)
+        names = [(k, n) for k, n in enumerate(node.output) if n]
+        read = [(k, n) for k, n in names if n in self.readers]
+        for k, name in read or names[:1]:
+            hint = self.hint(node) if len(names) == 1 else f"{self.hint(node)}/{k}"
+            if outputs is not None:
+                dims, caxis = tuple(outputs[k]), x.caxis
+            else:
+                got = self.infer_unknown(node, k, x)
+                if got is None:
+                    self.assumed.append(hint)
+                    got = (x.dims, x.caxis)
+                dims, caxis = got
+            keys: dict[str, Any] = {"op": self.unknown_name(node)}
+            if dims == x.dims and caxis == x.caxis:
+                shape = x.t.shape
+            else:
+                shape = shape_of(dims, caxis)
+                keys["output"] = shape.dims()
+            out = self.b.add("unknown", hint, [x.t], shape, nodes=(self.hint(node),), **keys)
+            self.env[name] = View(out, dims, caxis)
 
-    def infer_unknown(self, node: Any) -> tuple[tuple[int, ...], int]:
-        """The output dims of an unknown op, from onnx's own shape inference (imported only here)."""
+    def infer_unknown(self, node: Any, k: int, x: View) -> tuple[tuple[int, ...], int] | None:
+        """The dims (after the batch) and channel axis of output ``k`` of an unknown op, from onnx's
+        own shape inference (imported only here) on the model with its inputs' dims fixed; None
+        when it does not give them."""
         if not hasattr(self, "_inferred"):
+            self._inferred: dict[str, Any] = {}
             try:
                 import onnx
                 import onnx.shape_inference
 
-                inferred = onnx.shape_inference.infer_shapes(self.model, data_prop=True)
+                model = onnx.ModelProto()
+                model.ParseFromString(self.model.SerializeToString())
+                for vi in model.graph.input:
+                    if vi.name in self.resolved:
+                        shape = vi.type.tensor_type.shape
+                        shape.Clear()
+                        for d in [1, *self.resolved[vi.name]]:
+                            shape.dim.add().dim_value = d
+                inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
                 self._inferred = {vi.name: _value_dims(vi) for vi in inferred.graph.value_info}
                 self._inferred.update({vi.name: _value_dims(vi) for vi in inferred.graph.output})
-            except Exception:
-                self._inferred = {}
-        dims = self._inferred.get(node.output[0]) if node.output else None
-        if not dims or not all(isinstance(d, int) for d in dims[1:]) or len(dims) < 2:
-            raise self.error(f"{node.op_type} is not an op liteconv knows, and onnx's shape inference does not give "
-                             "its output shape, so it cannot be counted as an identity row")
-        first = self.data(node, 0) if node.input and isinstance(self.env.get(node.input[0]), View) else None
-        caxis = first.caxis if first is not None and first.caxis < len(dims) - 1 else 0
-        return tuple(int(d) for d in dims[1:]), caxis  # type: ignore[arg-type]
+            except Exception:  # any failure of inference leaves the input's shape (and a note)
+                pass
+        dims = self._inferred.get(node.output[k])
+        if not dims or len(dims) < 2 or not all(isinstance(d, int) and d > 0 for d in dims[1:]):
+            return None
+        rest = tuple(int(d) for d in dims[1:])
+        if len(rest) == len(x.dims):
+            return rest, x.caxis
+        return rest, (0 if x.caxis == 0 else len(rest) - 1)
 
     # --------------------------------------------------------------- constants
 
@@ -1008,12 +1046,12 @@ class _Reader:
             raise ValueError(f"axis={axis}: only flattening everything after the batch (axis 1) is a spec flatten")
         self.restructure(node, x, (math.prod(x.dims),))
 
-    def op_Reshape(self, node: Any, a: dict[str, Any], i: int) -> None:
-        x = self.data(node, 0)
+    def reshape_target(self, node: Any, a: dict[str, Any], full: Sequence[int]) -> list[int]:
+        """The dims (batch first) a Reshape of a tensor of dims ``full`` (batch first) writes:
+        its ``shape`` input with 0 (copy the input's dim, unless allowzero) and -1 (the rest) resolved."""
         target = self.values(node, 1, "shape")
         if target is None:
             raise ValueError("has no target shape")
-        full = [1, *x.dims]
         out = [int(v) for v in target]
         if not a.get("allowzero", 0):
             out = [full[k] if v == 0 and k < len(full) else v for k, v in enumerate(out)]
@@ -1026,6 +1064,21 @@ class _Reader:
             out[out.index(-1)] = math.prod(full) // known
         if math.prod(out) != math.prod(full):
             raise ValueError(f"cannot reshape {_show_dims(full)} ({math.prod(full)} values) to {_show_dims(out)}")
+        return out
+
+    def op_Reshape(self, node: Any, a: dict[str, Any], i: int) -> None:
+        pending = self.shuffle_ends.pop(i, None)
+        if pending is not None:  # the Reshape that ends a channel shuffle whose target was not known at its start
+            view, grouped = pending
+            out = self.reshape_target(node, a, grouped)
+            if out != [1, *view.dims]:
+                raise ValueError(f"ends a channel shuffle with dims {_show_dims(out)}, not its input's "
+                                 f"{_show_dims([1, *view.dims])}")
+            self.set(node, view)
+            return
+        x = self.data(node, 0)
+        full = [1, *x.dims]
+        out = self.reshape_target(node, a, full)
         if not out or out[0] != 1:
             raise ValueError(f"reshapes {_show_dims(full)} to {_show_dims(out)}, which moves the batch axis")
         if self.shuffle(node, i, x, tuple(out[1:])):
@@ -1102,21 +1155,25 @@ class _Reader:
         if len(r2) != 1 or r2[0] < 0 or g.node[r2[0]].op_type != "Reshape":
             return False
         back = g.node[r2[0]]
-        target = self.env.get(back.input[1])
-        if not isinstance(target, Const) or target.values is None:
+        grouped = [1, new[1], new[0], *new[2:]]  # the back Reshape's input: (g, C/g) transposed
+        if len(back.input) < 2:
             return False
-        vals = [int(v) for v in target.values]
-        full = [1, *x.dims]
-        vals = [full[k] if v == 0 and k < len(full) else v for k, v in enumerate(vals)]
-        if -1 in vals:
-            known = math.prod(v for v in vals if v != -1)
-            vals[vals.index(-1)] = math.prod(full) // known if known else 0
-        if vals != full:
-            return False
+        known = isinstance(self.env.get(back.input[1]), Const)
+        if known:
+            try:
+                if self.reshape_target(back, _attrs(back), grouped) != [1, *x.dims]:
+                    return False
+            except (ValueError, SpecError):
+                return False
         out = self.b.add("shuffle", self.hint(node), [x.t], x.t.shape, nodes=(self.hint(node), self.hint(t),
                                                                               self.hint(back)), groups=new[0])
-        self.env[back.output[0]] = View(out, x.dims, 0)
-        self.skip.update((r1[0], r2[0]))
+        view = View(out, x.dims, 0)
+        self.skip.add(r1[0])
+        if known:
+            self.env[back.output[0]] = view
+            self.skip.add(r2[0])
+        else:  # its target is computed by nodes after this one (an export without constant folding)
+            self.shuffle_ends[r2[0]] = (view, grouped)
         return True
 
     def op_Transpose(self, node: Any, a: dict[str, Any], i: int) -> None:
@@ -1214,11 +1271,116 @@ class _Reader:
             return
         self.add(node, "pad", [x], dims, 0, **keys)
 
-    def op_Slice(self, node: Any, a: dict[str, Any], i: int) -> None:
-        self.unknown_op(node, "Slice (of an activation)")
+    # --------------------------------------------------------------- shapes of activations, slices, splits
+
+    def op_Shape(self, node: Any, a: dict[str, Any], i: int) -> None:
+        """The dims of an activation as a constant, the batch as 1 (counts are per sample): an
+        exporter's shape arithmetic (ShuffleNet's chunk, a flatten by x.size(0)) is then evaluated."""
+        x = self.data(node, 0)
+        full = [1, *x.dims]
+        vals = full[a.get("start", 0):a.get("end", len(full))]  # ONNX clamps start and end as Python slices do
+        self.set(node, Const((len(vals),), vals, node.output[0], False, False))
+
+    def op_Size(self, node: Any, a: dict[str, Any], i: int) -> None:
+        x = self.data(node, 0)
+        self.set(node, Const((), [math.prod(x.dims)], node.output[0], False, False))
+
+    def channel_slices(self, node: Any, x: View, axis: int, parts: Sequence[tuple[int, int]], what: str) -> None:
+        """``slice`` rows for the (start, stop) ``parts`` of axis ``axis`` (batch = 0) written to the
+        node's outputs in order: a range of the channels is a ``slice`` (a view, no row when it is
+        every channel); a range of any other axis is an unknown op."""
+        full = [1, *x.dims]
+        outs = [tuple(stop - start if ax == axis else d for ax, d in enumerate(full))[1:] for start, stop in parts]
+        if axis != x.caxis + 1:
+            self.unknown_op(node, f"{what} (of an axis other than the channels)", outs)
+            return
+        names = [n for n in node.output[:len(parts)]]
+        for k, ((start, stop), dims) in enumerate(zip(parts, outs, strict=True)):
+            name = names[k] if k < len(names) else ""
+            if not name or (name not in self.readers and len(parts) > 1):
+                continue
+            if stop - start == full[axis]:
+                self.env[name] = x
+                continue
+            if stop <= start:
+                raise ValueError(f"output {k} ({name!r}) is empty (channels {start}:{stop})")
+            hint = self.hint(node) if len(parts) == 1 else f"{self.hint(node)}/{k}"
+            keys = {"start": start} if start else {}
+            out = self.b.add("slice", hint, [x.t], shape_of(dims, x.caxis), nodes=(self.hint(node),), **keys,
+                             stop=stop)
+            self.env[name] = View(out, dims, x.caxis)
 
     def op_Split(self, node: Any, a: dict[str, Any], i: int) -> None:
-        self.unknown_op(node, "Split (of an activation)")
+        if isinstance(self.env.get(node.input[0]), Const):
+            self.unknown_op(node, "Split (of a constant)")
+            return
+        x = self.data(node, 0)
+        rank = len(x.dims) + 1
+        axis = int(a.get("axis", 0))
+        axis = axis + rank if axis < 0 else axis
+        if not 0 < axis < rank:
+            raise ValueError(f"axis={a.get('axis', 0)} is the batch axis or outside the {rank} axes")
+        d, n = ([1, *x.dims])[axis], len(node.output)
+        split = a.get("split") if self.opset < 13 else self.values(node, 1, "split")
+        if split:
+            sizes = [int(v) for v in split]
+            if len(sizes) != n or sum(sizes) != d or any(v < 0 for v in sizes):
+                raise ValueError(f"split={sizes} does not divide the {d} of axis {axis} into {n} outputs")
+        elif self.opset >= 18 and "num_outputs" in a:  # chunks of ceil(d / n), the last one smaller
+            if int(a["num_outputs"]) != n:
+                raise ValueError(f"num_outputs={a['num_outputs']} but the node has {n} outputs")
+            chunk = -(-d // n)
+            sizes = [min(chunk, max(d - k * chunk, 0)) for k in range(n)]
+        else:
+            if d % n:
+                raise ValueError(f"splits the {d} of axis {axis} into {n} equal parts")
+            sizes = [d // n] * n
+        starts = [sum(sizes[:k]) for k in range(n)]
+        self.channel_slices(node, x, axis, [(s0, s0 + size) for s0, size in zip(starts, sizes, strict=True)], "Split")
+
+    def op_Slice(self, node: Any, a: dict[str, Any], i: int) -> None:
+        x = self.data(node, 0)
+        full = [1, *x.dims]
+        rank = len(full)
+        if self.opset < 10:
+            starts, ends, axes, steps = a.get("starts"), a.get("ends"), a.get("axes"), None
+        else:
+            starts, ends = self.values(node, 1, "starts"), self.values(node, 2, "ends")
+            axes, steps = self.values(node, 3, "axes"), self.values(node, 4, "steps")
+        if starts is None or ends is None or len(starts) != len(ends):
+            raise ValueError(f"starts={starts} and ends={ends} are not two lists of one length")
+        axes_n = [int(ax) + rank if int(ax) < 0 else int(ax) for ax in (axes if axes is not None else
+                                                                          range(len(starts)))]
+        steps_n = [int(st) for st in steps] if steps is not None else [1] * len(starts)
+        if len(axes_n) != len(starts) or len(steps_n) != len(starts) or len(set(axes_n)) != len(axes_n) or \
+                not all(0 <= ax < rank for ax in axes_n) or 0 in steps_n:
+            raise ValueError(f"axes={axes} and steps={steps} do not fit starts={starts} on {rank} axes")
+        sliced: list[tuple[int, int, int, int]] = []  # axis, start, stop, step of every axis not kept whole
+        out = list(full)
+        for ax, s0, e0, st in zip(axes_n, starts, ends, steps_n, strict=True):
+            d, s0, e0 = full[ax], int(s0), int(e0)
+            s0, e0 = s0 + d if s0 < 0 else s0, e0 + d if e0 < 0 else e0
+            if st > 0:  # ONNX clamps start to [0, d] and end to [0, d] (steps < 0: [0, d-1] and [-1, d-1])
+                s0, e0 = min(max(s0, 0), d), min(max(e0, 0), d)
+                length = max(0, -(-(e0 - s0) // st))
+            else:
+                s0, e0 = min(max(s0, 0), d - 1), min(max(e0, -1), d - 1)
+                length = max(0, -(-(s0 - e0) // -st))
+            if length == 0:
+                raise ValueError(f"the slice of axis {ax} is empty (starts={starts}, ends={ends})")
+            out[ax] = length
+            if length != d or st != 1:
+                sliced.append((ax, s0, s0 + length, st))
+        if not sliced:  # every axis kept whole: a view
+            self.set(node, x)
+            return
+        if len(sliced) == 1 and sliced[0][0] == x.caxis + 1 and sliced[0][3] == 1:
+            _, s0, e0, _ = sliced[0]
+            self.channel_slices(node, x, x.caxis + 1, [(s0, e0)], "Slice")
+        elif any(ax != x.caxis + 1 for ax, *_ in sliced):
+            self.unknown_op(node, "Slice (of an axis other than the channels)", [tuple(out[1:])])
+        else:
+            self.unknown_op(node, "Slice (of the channels with a step other than 1)", [tuple(out[1:])])
 
     # --------------------------------------------------------------- notes
 
