@@ -1,6 +1,6 @@
 """``liteconv network`` through click's CliRunner: exit code, stdout and stderr apart.
 
-Expected figures come from shared/reference/peer-counts.json (PyTorch) and the MobileNet
+Expected figures come from tests/data/peer-counts.json (PyTorch) and the MobileNet
 paper (arXiv:1704.04861), copied here as literals.
 """
 

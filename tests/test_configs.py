@@ -1,10 +1,10 @@
 """Every shipped spec in configs/, through the library and the CLI, against independent figures.
 
 The network figures are exact counts measured on the real PyTorch models:
-/work/shared/reference/peer-counts.json (torch 2.13, torchvision 0.28 with ``weights=None``,
+tests/data/peer-counts.json (torch 2.13, torchvision 0.28 with ``weights=None``,
 input 1x3x224x224; MobileNetV1 written from arXiv:1704.04861 Table 1). They are copied here
-as literals, so the tests never read that file. ``params`` is ``params.total``, which is
-torchvision's ``num_params``. ``macs`` is ``macs_analytic.conv_plus_linear``: conv + FC
+as literals; tests/test_reference_data.py checks these tables against that file. ``params``
+is ``params.total``, which is torchvision's ``num_params``. ``macs`` is ``macs_analytic.conv_plus_linear``: conv + FC
 multiply-accumulates with bias excluded, which is torchvision's "GFLOPS". The seed examples
 are the seed's own arithmetic. docs/networks.md explains each spec and each figure.
 """

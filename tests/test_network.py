@@ -2,7 +2,7 @@
 resolution multipliers, and whole networks against PyTorch's own counts and the papers' tables.
 
 Expected values are arithmetic, or figures copied from an independent source named in a
-comment: shared/reference/peer-counts.json (measured on PyTorch, torch 2.13 / torchvision
+comment: tests/data/peer-counts.json (measured on PyTorch, torch 2.13 / torchvision
 0.28), the MobileNet paper (arXiv:1704.04861), or TensorFlow-slim's published table.
 """
 
@@ -52,7 +52,7 @@ from liteconv_cli.spec import load_spec
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 # (module, in, out, kernel, stride, groups, input H (= W), output H, params, MACs), in order.
-# shared/reference/peer-counts.json mobilenet_v1.alpha_1.0_res_224.layers (27 conv2d + the FC,
+# tests/data/peer-counts.json mobilenet_v1.alpha_1.0_res_224.layers (27 conv2d + the FC,
 # whose in/out are in_features/out_features on a 1x1 "map")
 V1_LAYERS = [
     ('features.0', 3, 32, 3, 2, 1, 224, 112, 864, 10838016),
@@ -85,7 +85,7 @@ V1_LAYERS = [
     ('fc', 1024, 1000, 1, 1, 1, 1, 1, 1025000, 1024000),
 ]
 
-# shared/reference/peer-counts.json models.mobilenet_v2.layers (torchvision.models.mobilenet_v2)
+# tests/data/peer-counts.json models.mobilenet_v2.layers (torchvision.models.mobilenet_v2)
 V2_LAYERS = [
     ('features.0.0', 3, 32, 3, 2, 1, 224, 112, 864, 10838016),
     ('features.1.conv.0.0', 32, 32, 3, 1, 32, 112, 112, 288, 3612672),
@@ -177,7 +177,7 @@ def by_category(result, term):
 def test_mobilenet_v1_totals_match_pytorch(v1):
     r = walk(v1)
     t = r.total
-    # shared/reference/peer-counts.json mobilenet_v1.alpha_1.0_res_224.params
+    # tests/data/peer-counts.json mobilenet_v1.alpha_1.0_res_224.params
     assert t.params == 4_231_976
     assert t.bn == 21_888
     assert t.weights + t.bias - 1_025_000 == 3_185_088  # params.conv (conv has no bias; linear = 1,025,000)
@@ -267,7 +267,7 @@ def test_mobilenet_v1_at_160_is_290_7_million_not_the_papers_290():
 def test_mobilenet_v2_totals_match_pytorch(v2):
     r = walk(v2)
     t = r.total
-    # shared/reference/peer-counts.json models.mobilenet_v2
+    # tests/data/peer-counts.json models.mobilenet_v2
     assert t.params == 3_504_872
     assert t.bn == 34_112
     assert t.macs == 300_774_272

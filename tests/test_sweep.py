@@ -1,7 +1,7 @@
 """``liteconv sweep``: the width x resolution grid, against the MobileNet paper's Tables 6 and 7.
 
 Independent figures: the paper's printed digits (arXiv:1704.04861 Tables 6 and 7), the PyTorch
-measurements of /work/shared/reference/peer-counts.json (width 1.0, 224), and MobileNetV1's
+measurements of tests/data/peer-counts.json (width 1.0, 224), and MobileNetV1's
 cost written out below from the paper's Table 1 in plain arithmetic (no liteconv code).
 """
 

@@ -195,7 +195,7 @@ def test_inverted_residual_is_expand_depthwise_project(layer):
         pytest.param(Conv(32, 32, 3, size=10), True, id="same-keeps-size"),
         pytest.param(Conv(32, 32, 3, size=10, padding=1), True, id="pad1-keeps-size"),
         pytest.param(Conv(32, 32, 3), True, id="per-position"),
-        # once reported as an engine bug (/work/notes/variants-issues.md #1): the size shrinks at stride 1
+        # once an engine bug (reported in a review, not in this repository): the size shrinks at stride 1
         pytest.param(Conv(32, 32, 3, size=10, padding="valid"), False, id="valid"),
         pytest.param(Conv(32, 32, 3, size=10, padding=0), False, id="pad0"),
         pytest.param(Conv(16, 16, 3, size=15, padding=1, dilation=2), False, id="pad1-dil2"),
