@@ -39,9 +39,9 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "compare": "Compare the cost of every convolution variant for one layer.",
     "convert": "Replace the standard convolutions of a network by a cheaper variant, and show the saving.",
-    "import": "Write a model file (ONNX, Keras) as an editable YAML spec.",
     "models": "List the built-in networks: name, family, input, params, MACs and source.",
-    "network": "Count the params and MACs of whole networks described in YAML.",
+    "import": "Write a model file (ONNX, Keras) as an editable YAML spec.",
+    "network": "Count the params and MACs of whole networks: built-in names, YAML specs, ONNX or Keras files.",
     "show": "Print the YAML spec of a built-in network, to copy and edit.",
     "fit": "Find the largest width, resolution or depth that meets a budget of MACs, params, memory or latency.",
     "sweep": "Params and MACs over a grid of width and resolution multipliers.",
@@ -156,12 +156,19 @@ def cli() -> None:
       liteconv network mobilenet_v1 mobilenet_v2 resnet50 --summary --format csv > nets.csv
       liteconv network mobilenet_v2 --memory --dtype int8 --chart
       liteconv network resnet50 --convention all
+      liteconv network unet r3d_18 m5 --summary          # graphs, 3-D and 1-D networks
+      liteconv network r3d_18 --input 3x8x112x112        # any input, any rank
+      liteconv network resnet18 --training --optimizer adam
+      liteconv network mobilenet_v2 --device rpi4 --format html -o report.html
+      liteconv fit mobilenet_v2 --macs 300M
+      liteconv models resnet
       liteconv convert conv_mobilenet --to separable -o converted.yaml
-      liteconv sweep mobilenet_v1 --width 1,0.75,0.5,0.25 --resolution 224,192,160,128
+      liteconv sweep mobilenet_v1 --width-mult 1,0.75,0.5,0.25 --resolution 224,192,160,128
 
     \b
     Docs: docs/formulas.md (every formula), docs/spec.md (the YAML spec format),
-    docs/conventions.md (what is counted, and why other tools differ).
+    docs/conventions.md (what is counted, and why other tools differ), docs/analyses.md
+    (training, receptive field, roofline), docs/importers.md (ONNX and Keras).
     """
 
 

@@ -527,9 +527,10 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width_mul
             width: float | None, resolution: int | None, memory: bool, dtype: str | None,
             conventions: tuple[str, ...], input_dims: tuple[str, ...], allow_unknown: bool, chart: bool, fmt: str,
             output: str, **analysis: Any) -> None:
-    """Count the params and MACs of whole networks described in YAML.
+    """Count the params and MACs of whole networks: built-in names, YAML specs, ONNX or Keras files.
 
-    SPEC is a YAML file (`-` reads stdin). Prints every layer (one row per convolution,
+    SPEC is a built-in name (liteconv models), a YAML spec (`-` reads stdin), an
+  ONNX file or a Keras file. Prints every layer (one row per convolution,
     FC, pooling or add), the totals, and the split by category (standard, depthwise,
     pointwise, grouped, fc, other) as Table 2 of the MobileNet paper. With several specs,
     one table with a `network` column; --summary gives one row per network.
