@@ -529,11 +529,11 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width_mul
             output: str, **analysis: Any) -> None:
     """Count the params and MACs of whole networks: built-in names, YAML specs, ONNX or Keras files.
 
-    SPEC is a built-in name (liteconv models), a YAML spec (`-` reads stdin), an
-  ONNX file or a Keras file. Prints every layer (one row per convolution,
-    FC, pooling or add), the totals, and the split by category (standard, depthwise,
-    pointwise, grouped, fc, other) as Table 2 of the MobileNet paper. With several specs,
-    one table with a `network` column; --summary gives one row per network.
+    SPEC is a built-in name (see liteconv models), a YAML spec (`-` reads stdin),
+    an ONNX file or a Keras file. Prints every layer (one row per operation), the
+    totals, and the split by category (standard, depthwise, pointwise, grouped,
+    transposed, fc, attention, other) as Table 2 of the MobileNet paper. With several
+    specs, one table with a `network` column; --summary gives one row per network.
 
     --memory adds bytes per layer and the peak activation memory, --convention what
     fvcore, ptflops, thop or torchinfo would print (term by term), --chart a bar chart.
