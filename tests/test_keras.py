@@ -336,6 +336,39 @@ def test_an_unknown_layer_that_changes_the_shape_is_counted_through(tmp_path, ru
     assert layer == {"kind": "unknown", "name": "half", "op": "Lambda", "output": [3, 4, 4]}
 
 
+def test_norms_with_center_or_scale_off(tmp_path):
+    """Keras' BatchNormalization/LayerNormalization/GroupNormalization(center=..., scale=...): the
+    spec counts what it can express exactly (neither: affine false; LayerNorm scale only:
+    bias false), and says what it cannot (BatchNorm with one of the two: 2C counted)."""
+    c = 8
+
+    def norm(cls, name, center, scale, **extra):
+        return {"class_name": cls, "config": {"name": name, "center": center, "scale": scale, "axis": -1, **extra}}
+
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 6, 6, 3], "name": "x"}},
+              {"class_name": "Conv2D", "config": {"name": "c1", **conv(c, 3, padding="same", use_bias=False)}},
+              norm("BatchNormalization", "bn_none", False, False),
+              norm("BatchNormalization", "bn_shift", True, False),
+              norm("LayerNormalization", "ln_scale", False, True),
+              norm("LayerNormalization", "ln_none", False, False),
+              norm("GroupNormalization", "gn_none", False, False, groups=2),
+              norm("GroupNormalization", "gn_full", True, True, groups=2)]
+    path = _write(tmp_path, {"class_name": "Sequential", "config": {"name": "m", "layers": layers}})
+    imported = read_model(path)
+    per_layer = imported.counts["per_layer"]
+    cost = walk(load_spec(path))
+    rows = {r.name: r for r in cost.rows}
+    assert rows["c1"].kind == "conv" and rows["bn_none"].kind == "batchnorm"  # not folded: the conv's would be 2C
+    assert rows["bn_none"].cost.params == 0 == per_layer["bn_none"][0] - per_layer["bn_none"][1]
+    assert rows["ln_scale"].cost.params == c == per_layer["ln_scale"][0]
+    assert rows["ln_none"].cost.params == 0 == per_layer["ln_none"][0]
+    assert rows["gn_none"].cost.params == 0 and rows["gn_full"].cost.params == 2 * c == per_layer["gn_full"][0]
+    # the one Keras layer the spec cannot say exactly: BatchNorm with a shift and no scale (C trainable, 2C counted)
+    assert rows["bn_shift"].cost.params == 2 * c and per_layer["bn_shift"] == (c + 2 * c, 2 * c)
+    assert cost.total.params == imported.counts["trainable"] + c
+    assert [n for n in imported.notes if f"liteconv's params are {c:,} more than Keras' trainable ones" in n]
+
+
 # ------------------------------------------------------------------ spec data loaded as data, not as YAML text
 
 

@@ -228,6 +228,16 @@ def test_matmul_per_position_with_its_bias_layernorm_and_transposes(tmp_path):
     assert str(cost.output) == "x".join(map(str, _inferred_dims(model, "y")[1:]))
 
 
+def test_layernorm_without_a_bias_counts_its_scale_only(tmp_path):
+    c = 16
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("LayerNormalization", ["t", "g"], ["y"], axis=-1, name="norm")]
+    model = _model(nodes, [_in("x", [1, c, 5, 5])], [_in("y", None)], [_w("g", [c])], opset=17)
+    path = _save(tmp_path, model)
+    cost, rows = _rows(path)
+    assert rows["norm"].cost.params == c == read_model(path).file_params  # PyTorch's LayerNorm(bias=False)
+
+
 def test_pooling_ceil_mode_and_count_include_pad(tmp_path):
     nodes = [
         helper.make_node("MaxPool", ["x"], ["p1"], name="maxpool", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),

@@ -221,7 +221,7 @@ class Builder:
             if prev is not None and readers.get(src, 0) == 1:
                 kind = layer["kind"]
                 if (kind == "batchnorm" and prev["kind"] in _TAKES_BN and not prev.get("batchnorm")
-                        and prev.get("activation", "none") == "none"):
+                        and prev.get("activation", "none") == "none" and layer.keys() == {"kind", "name", "from"}):
                     prev["batchnorm"] = True
                 elif (kind == "activation" and prev["kind"] in _TAKES_ACT
                       and prev.get("activation", "none") == "none"):

@@ -119,7 +119,7 @@ class _Counts:
         self.bn_moving = 0
         self.normalization = 0
         self.frozen = 0
-        self.bn_partial: list[str] = []
+        self.bn_partial: list[tuple[str, int]] = []  # BatchNorm with only a scale or only a shift: (layer, C)
         self.per_layer: dict[str, tuple[int, int]] = {}
 
     def add(self, name: str, trainable_params: int, non_trainable: int, frozen: bool) -> None:
@@ -610,30 +610,41 @@ class _Reader:
     def l_BatchNormalization(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
         x = inputs[0]
         c = self.norm_axis(x, cfg, "BatchNormalization")
-        center, scale = cfg.get("center", True), cfg.get("scale", True)
-        self.count(hint, c * (bool(center) + bool(scale)), 2 * c, cfg)
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        self.count(hint, c * (center + scale), 2 * c, cfg)
         self.counts.bn_moving += 2 * c
-        if not (center and scale):
-            self.counts.bn_partial.append(hint)
-        return self.add("batchnorm", hint, [x], x.dims, x.caxis)
+        if center != scale:  # the spec's batchnorm has both or neither (affine)
+            self.counts.bn_partial.append((hint, c))
+        keys = {} if center or scale else {"affine": False}
+        return self.add("batchnorm", hint, [x], x.dims, x.caxis, **keys)
 
     def l_LayerNormalization(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
         x = inputs[0]
         c = self.norm_axis(x, cfg, "LayerNormalization")
         if x.caxis != len(x.dims) - 1:
             raise ValueError("liteconv's layernorm normalises the channels at each position (channels last)")
-        n = bool(cfg.get("center", True)) + bool(cfg.get("scale", True))
-        if n != 2:
-            self.b.notes.append(f"{hint}: LayerNormalization with center or scale off has {n * c} params; the "
-                                f"layernorm row counts {2 * c}.")
-        self.count(hint, n * c, 0, cfg)
-        return self.add("layernorm", hint, [x], x.dims, x.caxis)
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        keys: dict[str, Any] = {}
+        if not (center or scale):
+            keys["affine"] = False
+        elif not center:
+            keys["bias"] = False  # a scale per channel only: LayerNorm(bias=False)
+        elif not scale:  # a shift only: the spec's layernorm has no such form
+            self.b.notes.append(f"{hint}: LayerNormalization with scale off has {c} params; the layernorm row "
+                                f"counts {2 * c} (scale and bias).")
+        self.count(hint, (center + scale) * c, 0, cfg)
+        return self.add("layernorm", hint, [x], x.dims, x.caxis, **keys)
 
     def l_GroupNormalization(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
         x = inputs[0]
         c = self.norm_axis(x, cfg, "GroupNormalization")
-        self.count(hint, 2 * c, 0, cfg)
-        return self.add("groupnorm", hint, [x], x.dims, x.caxis, groups=int(cfg.get("groups", 32)))
+        center, scale = bool(cfg.get("center", True)), bool(cfg.get("scale", True))
+        if center != scale:
+            self.b.notes.append(f"{hint}: GroupNormalization with center or scale off has {c} params; the groupnorm "
+                                f"row counts {2 * c}.")
+        self.count(hint, (center + scale) * c, 0, cfg)
+        keys = {} if center or scale else {"affine": False}
+        return self.add("groupnorm", hint, [x], x.dims, x.caxis, groups=int(cfg.get("groups", 32)), **keys)
 
     def l_Activation(self, cfg: dict[str, Any], hint: str, inputs: list[View], key: str) -> View:
         x = inputs[0]
@@ -893,8 +904,10 @@ class _Reader:
                  f"non-trainable ({'; '.join(parts)}). liteconv's params are those PyTorch counts: BatchNorm's scale "
                  "and shift (2 per channel), not its running statistics (Keras: 4 per channel)."]
         if k.bn_partial:
-            notes.append(f"{len(k.bn_partial)} BatchNormalization layers have center or scale off: Keras has fewer "
-                         "trainable params for them than the 2 per channel liteconv counts.")
+            n, extra = len(k.bn_partial), sum(c for _, c in k.bn_partial)
+            notes.append(f"{n} BatchNormalization layer{'s have' if n > 1 else ' has'} only a scale or only a shift "
+                         f"(center or scale off): Keras has 1 trainable param per channel where liteconv's batchnorm "
+                         f"counts 2, so liteconv's params are {extra:,} more than Keras' trainable ones.")
         return notes
 
 

@@ -824,10 +824,8 @@ class _Reader:
         scale, bias = self.const(node, 1), self.const(node, 2)
         self.count(scale)
         self.count(bias)
-        if bias is None:
-            self.b.notes.append(f"{self.hint(node)}: LayerNormalization without a bias has {x.dims[-1]} params; "
-                                f"the layernorm row counts {2 * x.dims[-1]} (scale and bias).")
-        self.add(node, "layernorm", [x], x.dims, x.caxis)
+        keys = {"bias": False} if bias is None else {}  # a scale per channel only: LayerNorm(bias=False)
+        self.add(node, "layernorm", [x], x.dims, x.caxis, **keys)
 
     def op_InstanceNormalization(self, node: Any, a: dict[str, Any], i: int) -> None:
         x = self.data(node, 0)
