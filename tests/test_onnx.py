@@ -466,6 +466,14 @@ def test_ghost_and_csp_splits_exported_by_pytorch_count_as_pytorch_does():
     assert str(cost.output) == f"{truth['output'][1]}x1x1"
 
 
+def test_a_width_sweep_of_a_model_that_splits_its_channels_is_one_clear_error(run):
+    """A slice holds absolute channels (docs/importers.md): at half width its range no longer fits."""
+    path = str(DATA / "shufflenet_v2_x0_5.onnx")
+    result = run("sweep", path, "--width-mult", "1,0.5", "--format", "csv")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.count("\n") == 1 and path in result.stderr and "Slice" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["shufflenet_v2_x0_5.onnx", "shufflenet_v2_x0_5.nofold.onnx", "ghost_csp.onnx"])
 def test_import_round_trips_the_split_models(name, run, tmp_path):
     out = tmp_path / "spec.yaml"
