@@ -48,3 +48,10 @@ def test_unknown_keeps_its_shape_and_counts_nothing():
 def test_bad_slices_are_one_clear_error(layer, message):
     with pytest.raises(SpecError, match=message):
         walk(parse_spec(f"input: [8, 4, 4]\nlayers:\n  - {layer}\n"))
+
+
+def test_unknown_may_read_several_tensors():
+    r = walk(parse_spec("input: [8, 4, 4]\nlayers:\n  - {kind: conv, out: 8, name: a}\n"
+                        "  - {kind: unknown, op: MatMul, from: [input, a], output: [8, 16], name: mm}\n"))
+    (row,) = [x for x in r.rows if x.op == "unknown"]
+    assert row.reads == ("input", "a") and str(row.output) == "8x16"

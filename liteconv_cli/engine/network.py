@@ -1221,10 +1221,12 @@ def _slice(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> T
 @kind("unknown", "Unknown", "an operation liteconv does not count (a model file's op, kept with --allow-unknown): "
       "no params, no MACs, its output shape as given",
       _keys(op=Key(K.TEXT, "unknown", "what the operation is (an ONNX op type, a Keras class)"),
-            output=Key(K.INPUT, None, "its output [C, *spatial] (default: the input's shape)")))
-def _unknown(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str) -> Tensor:
-    out = x.shape if L.output is None else Shape.of(L.output[0], tuple(L.output[1:]))
-    return w.row(L, path, name, "unknown", "other", (x,), out)
+            output=Key(K.INPUT, None, "its output [C, *spatial] (default: the first input's shape)")),
+      merge=True)
+def _unknown(w: _Walker, L: Any, xs: tuple[Tensor, ...], path: tuple[int, ...], name: str) -> Tensor:
+    # it may read several tensors (from: [a, b]): the memory model then keeps each alive until it runs
+    out = xs[0].shape if L.output is None else Shape.of(L.output[0], tuple(L.output[1:]))
+    return w.row(L, path, name, "unknown", "other", xs, out)
 
 
 @kind("add", "Add", "elementwise sum of the tensors in from: ((n - 1) adds per element)", {}, merge=True)
