@@ -246,13 +246,17 @@ def csv_names(text: str, column: str) -> list[str]:
 
 
 def floor_script(folder: Path, name: str, imports: Sequence[str], work: str = "", output: bytes = b"") -> list[str]:
-    """A floor: import ``imports``, do ``work``, write ``output`` in one write, freeze, exit.
+    """A floor: import ``imports`` (each as the command did: tried), do ``work``, write ``output``
+    in one write, freeze, exit.
 
     Returns the command that runs it with the measured interpreter (set by ``main``).
     """
     out = folder / f"{name}.out"
     out.write_bytes(output)
-    lines = ["import gc", "import sys", *(f"import {m}" for m in imports), work,
+    # a module the command tried and did not find (the standard library's copy tries Jython's
+    # org.python.core) is tried here too
+    tries = [f"try:\n    import {m}\nexcept ImportError:\n    pass" for m in imports]
+    lines = ["import gc", "import sys", *tries, work,
              f"with open({str(out)!r}, 'rb') as f:", "    sys.stdout.buffer.write(f.read())",
              "sys.stdout.flush()", "gc.freeze()"]
     path = folder / f"{name}.py"
