@@ -99,10 +99,14 @@ def read_scalar(text: str) -> None | bool | int | float | str:
     numbers also have a decimal point or an exponent (``0.75``, ``.5``, ``1e-3``). Everything
     else (``1:7``, ``0x10``, ``017``, ``1_000``, ``+5``, ``yes``, ``.inf``) stays text.
     """
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # the common case first: a plain decimal integer
     if text in _NULLS:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    if text[0].isalpha():
+        return text  # a word (no number starts with a letter)
     if _DECIMAL_INT.fullmatch(text):
         return int(text)
     if _DECIMAL.fullmatch(text):

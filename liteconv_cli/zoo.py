@@ -247,8 +247,12 @@ def expand_info(root: Any, *, file: str = "<string>", variant: str | None = None
         return root, info
     top = _pairs(root, file, "a spec")
     keys = {_key(k): (k, v) for k, v in top}
-    if not any(key in keys for key in FAMILY_KEYS) and variant is None and not _has_scale_depth(top, file):
-        return root, info  # a plain spec: nothing to do (the common case, kept cheap)
+    if "variants" not in keys and "depth" not in keys and variant is None and not _has_scale_depth(top, file):
+        # a plain spec (family and source are text the loader reads itself): the common case, kept cheap
+        for text_key in ("family", "source"):
+            if text_key in keys:
+                info[text_key] = _text(keys[text_key][1], file, text_key)
+        return root, info
     overrides: list[tuple[Any, Any]] = []
     if "variants" in keys:
         vk, vnode = keys["variants"]

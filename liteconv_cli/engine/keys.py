@@ -229,7 +229,7 @@ def _name(v: Any) -> str:
     text = str(v)
     if not text.strip():
         raise Bad("is empty: give a name, or leave the key out for the default one")
-    bad = next((c for c in text if not c.isprintable() and c != " "), None)
+    bad = None if text.isprintable() else next((c for c in text if not c.isprintable() and c != " "), None)
     if bad is not None:
         raise Bad(f"has the unprintable character U+{ord(bad):04X}: a name is printable text")
     return text

@@ -26,7 +26,8 @@ MobileNetV1) or a divisor ``d`` such as 8 (torchvision's ``_make_divisible``). A
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..errors import InvalidValue, SpecError
@@ -142,7 +143,7 @@ class Kind(NamedTuple):
     """
 
     name: str
-    record: type
+    cls_name: str
     handler: Handler
     keys: dict[str, Key]
     doc: str
@@ -151,6 +152,13 @@ class Kind(NamedTuple):
     nested: str | None = None
     first_stride: bool = False
     one_of: tuple[tuple[str, ...], ...] = ()  # groups of keys of which exactly one must be given
+
+    @property
+    def record(self) -> type:
+        """The kind's record class (a NamedTuple), made on first use: building 36 of them at
+        import would cost every command several milliseconds."""
+        cls = _RECORDS.get(self.name)
+        return cls if cls is not None else _make_record(self)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -165,22 +173,58 @@ class Kind(NamedTuple):
 
 #: kind name -> registry row, in the order of docs/spec.md
 REGISTRY: dict[str, Kind] = {}
-#: kind -> record class (the spec loader, the schema, the docs and --help read REGISTRY)
-KINDS: dict[str, type] = {}
+#: record class -> its kind, for the classes made so far (every layer's class is among them)
 KIND_OF: dict[type, str] = {}
+_RECORDS: dict[str, type] = {}  # kind -> record class, made on first use (Kind.record)
+#: record types with a ``like`` key (a tensor whose size they take), with nested layers (block,
+#: branches), and whose rows _Walker.run memoises (one input, no nested layers): filled as made
+_HAS_LIKE: set[type] = set()
+_NESTED: set[type] = set()
+_MEMOISABLE: set[type] = set()
+#: class name (ConvLayer, Block, ...) -> kind, for ``from .network import ConvLayer``
+_CLASS_KIND: dict[str, str] = {}
+
+
+def _make_record(k: "Kind") -> type:
+    cls = _record_class(k.cls_name, k.doc, k.keys)
+    _RECORDS[k.name] = cls
+    KIND_OF[cls] = k.name
+    if "like" in k.keys:
+        _HAS_LIKE.add(cls)
+    if k.nested:
+        _NESTED.add(cls)
+    elif not k.merge:
+        _MEMOISABLE.add(cls)
+    return cls
+
+
+class _Kinds(Mapping[str, type]):
+    """kind -> record class, each made on first look-up (the loader, --help and tests read it)."""
+
+    def __getitem__(self, name: str) -> type:
+        return REGISTRY[name].record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __contains__(self, name: object) -> bool:
+        return name in REGISTRY
+
+
+KINDS: Mapping[str, type] = _Kinds()
 
 
 def kind(name: str, cls_name: str, doc: str, keys: dict[str, Key], *, defaults: tuple[str, ...] = (),
          merge: bool = False, nested: str | None = None, first_stride: bool = False,
          one_of: tuple[tuple[str, ...], ...] = ()) -> Callable[[Handler], Handler]:
-    """Register a layer kind: decorates its handler, builds its record class."""
+    """Register a layer kind: decorates its handler (its record class is made on first use)."""
 
     def register(handler: Handler) -> Handler:
-        record = _record_class(cls_name, doc, keys)
-        REGISTRY[name] = Kind(name, record, handler, keys, doc, defaults, merge, nested, first_stride, one_of)
-        KINDS[name] = record
-        KIND_OF[record] = name
-        globals()[cls_name] = record
+        REGISTRY[name] = Kind(name, cls_name, handler, keys, doc, defaults, merge, nested, first_stride, one_of)
+        _CLASS_KIND[cls_name] = name
         return handler
 
     return register
@@ -376,6 +420,20 @@ def walk(net: Network) -> NetworkCost:
     its input: a kernel larger than the padded map, groups that do not divide the channels,
     an unknown ``from:`` name, merges of unequal shapes, ...
     """
+    # the walk makes only acyclic records (tuples of tuples): the cyclic garbage collector has
+    # nothing to find in them, and on a 100,000-layer spec it would take most of the time
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(net)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _walk(net: Network) -> NetworkCost:
     try:
         _check_network(net)
         inputs = net.input_shapes
@@ -411,9 +469,11 @@ def walk(net: Network) -> NetworkCost:
 
 
 def sum_costs(costs: Iterable[Cost]) -> Cost:
-    """The sum of many costs, term by term (columns summed in C: the walk's hot path)."""
-    cols = [sum(col) for col in zip(*costs, strict=True)]
-    return _new(Cost, cols) if cols else ZERO
+    """The sum of many costs, term by term (each column summed in C: the walk's hot path)."""
+    seq = costs if isinstance(costs, list | tuple) else list(costs)
+    if not seq:
+        return ZERO
+    return _new(Cost, [sum(map(field, seq)) for field in _COST_FIELDS])
 
 
 def _check_network(net: Network) -> None:
@@ -468,6 +528,8 @@ class Tensor(NamedTuple):
     shape: Shape
 
 
+#: one getter per Cost field, for sum_costs
+_COST_FIELDS = tuple(itemgetter(i) for i in range(len(Cost._fields)))
 #: a record from a tuple of all its fields, without the NamedTuple's __new__ (the walk's hot path)
 _new = tuple.__new__
 
@@ -489,6 +551,10 @@ class _Walker:
         self.share = False
         self.functional = False
         self.frozen = False  # inside a layer marked frozen: its weights get no gradient (--training)
+        # the memo entry of the last layer run, for the repetitions of a repeated layer
+        self.last_layer: Any = None
+        self.last_shape: Shape | None = None
+        self.last_hit: Any = None
         self.like: Tensor | None = None  # the tensor named by the running layer's like: (upsample, pad)
 
     # --------------------------------------------------------------- helpers
@@ -623,11 +689,16 @@ class _Walker:
             if k.nested:
                 return k.handler(self, layer, x, path, name, scopes)
             return k.handler(self, layer, x, path, name)
-        key = (type(layer), layer[:-1], x.shape, self.width, self.rounding)  # origin (the last field) left out
-        try:
-            hit = _MEMO.get(key)
-        except TypeError:  # an unhashable field (a list given by a library caller): no memo
-            return k.handler(self, layer, x, path, name)
+        if layer is self.last_layer and self.last_hit is not None and x.shape == self.last_shape:
+            # a repetition: the same layer on the same shape
+            hit = self.last_hit
+        else:
+            key = (type(layer), layer[:-1], x.shape, self.width, self.rounding)  # origin (the last field) left out
+            try:
+                hit = _MEMO.get(key)
+            except TypeError:  # an unhashable field (a list given by a library caller): no memo
+                return k.handler(self, layer, x, path, name)
+            self.last_layer, self.last_shape, self.last_hit = layer, x.shape, hit
         if hit is not None:
             xn = x.name
             append = self.rows.append
@@ -1353,16 +1424,19 @@ def _branches(w: _Walker, L: Any, x: Tensor, path: tuple[int, ...], name: str, s
     return w.row(L, path, f"{name}.concat", "concat", "other", outs, out)
 
 
-#: record types with a ``like`` key (a tensor whose size they take)
-_HAS_LIKE = frozenset(k.record for k in REGISTRY.values() if "like" in k.keys)
-#: record types with nested layers (block, branches)
-_NESTED = frozenset(k.record for k in REGISTRY.values() if k.nested)
-#: record types whose rows are memoised by _Walker.run: one input, no nested layers
-_MEMOISABLE = frozenset(k.record for k in REGISTRY.values() if not k.nested and not k.merge)
-#: kinds whose ``stride`` applies to the first repetition only
-CONV_KINDS = tuple(k.record for k in REGISTRY.values() if k.first_stride)
-#: layer class -> handler (kept for callers written before the registry)
-HANDLERS = {k.record: k.handler for k in REGISTRY.values()}
+
+
+def __getattr__(name: str) -> Any:
+    """Record classes by name (``ConvLayer``, ``Block``, ...), ``CONV_KINDS`` (the kinds whose
+    stride applies to the first repetition only) and ``HANDLERS``: made on first use (PEP 562)."""
+    if name in _CLASS_KIND:
+        return REGISTRY[_CLASS_KIND[name]].record
+    if name == "CONV_KINDS":
+        return tuple(k.record for k in REGISTRY.values() if k.first_stride)
+    if name == "HANDLERS":
+        return {k.record: k.handler for k in REGISTRY.values()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ConvLayer: Any
 ConvTransposeLayer: Any

@@ -12,6 +12,7 @@ dim (both sides), as ``torch.nn.Conv2d(padding=(1, 2))``.
 """
 
 from functools import lru_cache
+from math import prod
 
 from ..errors import InvalidValue
 
@@ -82,18 +83,12 @@ class Shape(tuple):
     @property
     def positions(self) -> int:
         """Number of spatial positions: the product of the dims (1 with none)."""
-        n = 1
-        for d in self[1:]:
-            n *= d
-        return n
+        return prod(self[1:])
 
     @property
     def elements(self) -> int:
         """Number of values in the map: C x prod(dims)."""
-        n = self[0]
-        for d in self[1:]:
-            n *= d
-        return n
+        return prod(self)
 
     def __str__(self) -> str:
         return "x".join(map(str, self))

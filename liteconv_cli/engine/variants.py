@@ -12,6 +12,7 @@ its own output map: MACs are then "per output position" and stride plays no part
 """
 
 from collections.abc import Callable
+from math import prod
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InvalidValue
@@ -147,7 +148,8 @@ def conv_kind(c: Conv) -> str:
     """
     if c.groups > 1:
         return "depthwise" if c.groups == c.in_channels else "grouped"
-    return "pointwise" if all(k == 1 for k in c.kernel_size) else "standard"
+    k = c.kernel_size
+    return "pointwise" if k.count(1) == len(k) else "standard"
 
 
 @dataclass_api
@@ -174,9 +176,7 @@ def conv(c: Conv, name: str = "conv") -> Stage:
     its elements. The same for every rank (fvcore's conv handle). Shapes follow PyTorch.
     """
     in_c, out_c, kernel, size, stride, padding, dilation, groups, _, _, _, _ = c
-    weights = out_c * (in_c // groups)
-    for k in kernel:
-        weights *= k
+    weights = out_c * (in_c // groups) * prod(kernel)
     out_dims = None if size is None else _output(size, kernel, stride, padding, dilation)
     return _stage(c, name, conv_kind(c), weights, out_dims, None, None)
 
@@ -190,12 +190,11 @@ def _stage(c: Conv, name: str, kind: str, weights: int, out_dims: Dims | None, m
     one element per output value.
     """
     out_c, has_bias, has_bn = c.out_channels, c.bias, c.batchnorm
-    positions = 1
     if out_dims is None:  # one output position
+        positions = 1
         out = _record(Shape, (out_c,))
     else:
-        for d in out_dims:
-            positions *= d
+        positions = prod(out_dims)
         out = _record(Shape, (out_c, *out_dims))
     elements = out_c * positions
     macs = weights * (positions if mac_positions is None else mac_positions)
