@@ -423,3 +423,24 @@ def test_csv_on_a_stdout_that_cannot_encode_a_name_is_one_error_line(tmp_path):
                            "--format", "csv", "-o", "out.csv"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT_S)
     assert done.returncode == 0 and "Café net" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_output_naming_any_input_is_refused(tmp_path):
+    # not only a click.Path argument: fit's SPEC, a family FILE#member, a --device file
+    import subprocess
+    import sys
+
+    spec = tmp_path / "fam.yaml"
+    spec.write_text(subprocess.run([sys.executable, "-m", "liteconv_cli", "show", "resnet"], capture_output=True,
+                                   text=True, check=True).stdout)
+    device = tmp_path / "dev.yaml"
+    device.write_text("name: d\npeak_macs_per_s: {fp32: 1e9}\nmemory_bandwidth_bytes_per_s: 1e9\n")
+    before = {p: p.read_bytes() for p in (spec, device)}
+    cases = [["fit", str(spec), "--macs", "1G", "-o", str(spec)],
+             ["network", f"{spec}#resnet50", "--summary", "-o", str(spec)],
+             ["compare", "--cin", "8", "--cout", "8", "--size", "8", "--device", str(device), "-o", str(device)]]
+    for args in cases:
+        r = subprocess.run([sys.executable, "-m", "liteconv_cli", *args], capture_output=True, text=True)
+        assert r.returncode == 2 and r.stdout == "", args
+        assert r.stderr.startswith("Error: -o ") and "is the input" in r.stderr, args
+    assert {p: p.read_bytes() for p in (spec, device)} == before

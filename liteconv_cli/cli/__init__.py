@@ -204,18 +204,23 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _inputs() -> list[str]:
-    """The paths the running command reads: the values of its click.Path parameters but -o."""
+    """What the running command may read: every text value of its parameters but -o (a spec, a
+    built-in's FILE#member, a --device file, ...), and each FILE of a FILE#member. A value that
+    names no file is passed over by the check (open_output compares files by identity)."""
     ctx = click.get_current_context(silent=True)
     paths: list[str] = []
     if ctx is None:
         return paths
     for param in ctx.command.params:
-        if isinstance(param.type, click.Path) and param.name != "output":
-            value = ctx.params.get(param.name or "")
-            if isinstance(value, str):
-                paths.append(value)
-            elif isinstance(value, list | tuple):
-                paths += [v for v in value if isinstance(v, str)]
+        if param.name == "output":
+            continue
+        value = ctx.params.get(param.name or "")
+        values = [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple) else []
+        for v in values:
+            if isinstance(v, str):
+                paths.append(v)
+                if "#" in v:
+                    paths.append(v.split("#", 1)[0])
     return paths
 
 
