@@ -444,3 +444,24 @@ def test_output_naming_any_input_is_refused(tmp_path):
         assert r.returncode == 2 and r.stdout == "", args
         assert r.stderr.startswith("Error: -o ") and "is the input" in r.stderr, args
     assert {p: p.read_bytes() for p in (spec, device)} == before
+
+
+@pytest.mark.parametrize(("suffix", "first"), [(".csv", "network,"), (".json", "{"), (".md", "### "),
+                                               (".txt", "networks")])
+def test_the_format_follows_the_files_extension(tmp_path, suffix, first):
+    import subprocess
+    import sys
+
+    out = tmp_path / f"nets{suffix}"
+    r = subprocess.run([sys.executable, "-m", "liteconv_cli", "network", "mobilenet_v1", "--summary", "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8").lstrip().startswith(first)
+    # --format, when given, wins over the extension
+    r = subprocess.run([sys.executable, "-m", "liteconv_cli", "network", "mobilenet_v1", "--summary", "--format",
+                        "csv", "-o", str(tmp_path / "x.json")], capture_output=True, text=True)
+    assert (tmp_path / "x.json").read_text(encoding="utf-8").startswith("network,")
+    html = tmp_path / "report.html"
+    r = subprocess.run([sys.executable, "-m", "liteconv_cli", "network", "mobilenet_v1", "-o", str(html)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and html.read_text(encoding="utf-8").lower().startswith("<!doctype html>")

@@ -189,16 +189,34 @@ def main(args: list[str] | None = None) -> NoReturn:
 FORMATS = ("table", "csv", "json", "markdown", "html")
 
 
+#: the format a file's extension asks for, when --format is not given
+FORMAT_OF_EXTENSION = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+                       ".htm": "html"}
+
+
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--format`` and ``-o/--output`` to a command."""
+    """Add ``--format`` and ``-o/--output`` to a command; without --format, ``-o report.csv``
+    (.json, .md, .html) writes that format, and anything else a table."""
+    import functools
+
+    command = f
+
+    @functools.wraps(command)
+    def resolved(*args: Any, fmt: str | None, output: str, **kwargs: Any) -> Any:
+        if fmt is None:
+            fmt = FORMAT_OF_EXTENSION.get(os.path.splitext(output)[1].lower(), "table") if output != "-" else "table"
+        return command(*args, fmt=fmt, output=output, **kwargs)
+
+    f = resolved
     f = click.option(
         "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
         help="Write to FILE instead of stdout. A file is replaced only when the whole run succeeds "
              "(a failed run leaves it as it was); a device, FIFO or /dev/stdout is written through.",
     )(f)
     f = click.option(
-        "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="table for people, csv for spreadsheets, json for scripts, markdown for docs, html for a report.",
+        "-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+        help="table for people, csv for spreadsheets, json for scripts, markdown for docs, html for a report. "
+             "Default: from -o FILE's extension (.csv, .json, .md, .html), else table.",
     )(f)
     return f
 
