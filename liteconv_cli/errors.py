@@ -16,6 +16,13 @@ class LiteconvError(Exception):
     exit_code = 1
 
 
+class UsageProblem(LiteconvError):
+    """An option's value names nothing that exists (an unknown device, a row the network lacks,
+    an input that is no shape): a usage error, exit status 2, found after the options were read."""
+
+    exit_code = 2
+
+
 class InvalidValue(LiteconvError):
     """One field of a layer has a value the formulas cannot use."""
 

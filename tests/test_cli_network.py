@@ -186,7 +186,7 @@ def test_input_replaces_a_specs_input_of_any_rank(run):
     (row,) = csv_rows(r.stdout)
     assert row["input"] == "1x16000" and int(row["params"]) == 559_114
     r = run("network", "m5", "--input", "1x16000", "--input", "foo=1x8", "--summary", "--format", "csv")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: m5: --input: input=foo is not an input")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: m5: --input: input=foo is not an input")
 
 
 def test_a_frozen_layer_is_marked_on_its_rows(tmp_path):

@@ -87,7 +87,7 @@ def test_cli_explain(run):
 
 
 @pytest.mark.parametrize(("args", "code", "word"), [
-    (("--explain", "conv"), 1, "conv1"),
+    (("--explain", "conv"), 2, "conv1"),  # no such row: a usage error, with a did-you-mean
     (("--explain", "conv1", "--summary"), 2, "--explain"),
 ])
 def test_cli_explain_errors(run, args, code, word):

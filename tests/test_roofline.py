@@ -187,7 +187,7 @@ def test_cli_compare_says_which_variant_is_fastest_on_the_device(run):
 
 
 @pytest.mark.parametrize(("args", "code"), [
-    (("network", "mobilenet_v2", "--device", "rpi5"), 1),
+    (("network", "mobilenet_v2", "--device", "rpi5"), 2),  # an unknown device name: a usage error
     (("network", "mobilenet_v2", "--device", "apple-m4-ane"), 1),  # no fp32 peak: ask with --dtype int8
     (("compare", "--cin", "8", "--cout", "8", "--device", "rpi4"), 2),  # no size, no bytes
 ])

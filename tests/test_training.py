@@ -202,7 +202,7 @@ def test_cli_freeze_and_batch(run):
 
 def test_cli_freeze_that_matches_nothing_is_an_error(run):
     r = run("network", str(CONFIGS / "resnet18.yaml"), "--freeze", "layer9")
-    assert r.exit_code == 1 and r.stdout == "" and r.stderr.startswith("Error:") and "layer9" in r.stderr
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.startswith("Error:") and "layer9" in r.stderr
 
 
 def test_cli_batch_with_a_convention_is_a_usage_error(run):

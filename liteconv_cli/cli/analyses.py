@@ -169,9 +169,9 @@ def prepare(results: Sequence[Any], opts: Options, fmt: str, dtype: str | None, 
 
             missing = unmatched(cost.rows, opts.freeze)
             if missing:
-                from ..errors import LiteconvError
+                from ..errors import UsageProblem
 
-                raise LiteconvError(f"--freeze {missing[0]!r} matches no row of {cost.network.name}")
+                raise UsageProblem(f"--freeze {missing[0]!r} matches no row of {cost.network.name}")
             step = training(cost, batch=opts.batch, optimizer=opts.optimizer or "sgd", dtype=dt,
                             frozen=freezer(opts.freeze))
         if opts.receptive_field or opts.explain is not None:
@@ -313,7 +313,12 @@ def _explain_report(x: Extra, ref: str, opts: Options, dtype: str) -> Report:
     from ..engine.explain import explain, find_row
 
     rows = x.cost.rows
-    i = find_row(rows, ref)
+    from ..errors import InvalidValue, UsageProblem
+
+    try:
+        i = find_row(rows, ref)
+    except InvalidValue as e:  # a row the network does not have: a usage error, as an option out of range
+        raise UsageProblem(f"--explain: {e}") from None
     e = explain(x.cost, i, batch=opts.batch, memory=x.memory.rows[i] if x.memory is not None else None,
                 field=x.fields[i] if x.fields is not None else None,
                 bound=x.roofline.rows[i] if x.roofline is not None else None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import click
 
 from ..engine.network import KINDS, NetworkCost, walk
-from ..errors import LiteconvError
+from ..errors import LiteconvError, UsageProblem
 from ..formats import Column, Report, Table, cost_columns
 from . import analyses, emit, open_output, output_options
 from .analyses import analysis_options
@@ -457,15 +457,16 @@ def _model_options(path: str, input_dims: tuple[str, ...], allow_unknown: bool, 
 
 
 def _with_input(net: Any, input_dims: tuple[str, ...], path: str) -> Any:
-    """``--input`` on a spec: the network with its input replaced (SpecError naming the file)."""
+    """``--input`` on a spec: the network with its input replaced (UsageProblem naming the file: a
+    shape that is none, or an input name the network does not have, is a usage error, exit 2)."""
     from ..engine.network import with_input
-    from ..errors import InvalidValue, SpecError
+    from ..errors import InvalidValue, UsageProblem
     from ..importers import parse_input_dims
 
     try:
         return with_input(net, parse_input_dims(input_dims))
     except InvalidValue as e:
-        raise SpecError(f"--input: {e}", file=path) from None
+        raise UsageProblem(f"{path}: --input: {e}") from None
 
 
 def _kinds_help() -> str:
@@ -569,6 +570,8 @@ def network(ctx: click.Context, specs: tuple[str, ...], summary: bool, width_mul
             cost = walk(net)
             mem = network_memory(cost, dtype or "fp32") if dtype is not None or memory else None
             results.append(Result("<stdin>" if path == "-" else path, cost, mem, profiles, tuple(model_notes)))
+        except UsageProblem:
+            raise  # an option's value, not this spec: a usage error for the whole run
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
             failed = True

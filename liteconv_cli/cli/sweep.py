@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 import click
 
 from ..engine.network import Network, NetworkCost, walk
-from ..errors import LiteconvError
+from ..errors import LiteconvError, UsageProblem
 from ..formats import Column, Report, Table
 from . import emit, output_options
 from .params import INTS, width_mult_option, width_mult_value
@@ -143,6 +143,8 @@ def sweep(ctx: click.Context, specs: tuple[str, ...], width_mult: tuple[float, .
 
                 net = _with_input(net, input_dims, path)
             base, net_rows = _rows(net, w_list, r_list)
+        except UsageProblem:
+            raise  # an option's value, not this spec: a usage error for the whole run
         except LiteconvError as e:
             click.echo(f"Error: {e}", err=True)
             failed = True

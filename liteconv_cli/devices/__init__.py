@@ -11,7 +11,7 @@ import os
 from importlib import resources
 
 from ..engine.roofline import Device, device_from_mapping
-from ..errors import LiteconvError, SpecError
+from ..errors import LiteconvError, SpecError, UsageProblem
 
 
 def names() -> list[str]:
@@ -37,7 +37,7 @@ def load_device(ref: str) -> Device:
 
         close = get_close_matches(ref, names(), n=1)
         hint = f"did you mean {close[0]}? " if close else ""
-        raise LiteconvError(f"no device {ref!r}: {hint}give one of {', '.join(names())} or a YAML file")
+        raise UsageProblem(f"--device: no device {ref!r}: {hint}give one of {', '.join(names())} or a YAML file")
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)

@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SpecError
+from ..errors import SpecError, UsageProblem
 from ._graph import Imported
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def parse_input_dims(values: Sequence[str] | str | None) -> dict[str | None, lis
         except ValueError:
             dims = []
         if not dims or any(d < 1 for d in dims) or len(dims) > 4:
-            raise SpecError(f"--input {value!r} is not C,H,W (1 to 4 positive integers, optionally NAME=...)")
+            raise UsageProblem(f"--input {value!r} is not CxHxW (1 to 4 positive integers, optionally NAME=...)")
         out[name] = dims
     return out
 
