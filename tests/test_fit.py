@@ -136,3 +136,20 @@ def test_cli_fit_latency_on_a_device_and_all_trials(run):
 def test_cli_fit_usage_errors(run, args, word):
     r = run("fit", str(CONFIGS / "mobilenet_v2.yaml"), *args)
     assert r.exit_code == 2 and r.stdout == "" and r.stderr.startswith("Error:") and word in r.stderr
+
+
+def test_configurations_a_network_cannot_take_are_skipped_not_fatal():
+    # regnet_y_400mf's group widths stop dividing at small widths: fit skips those, says so, and answers
+    from liteconv_cli import load_spec
+    from liteconv_cli.engine.fit import Budget, candidates, fit
+
+    def evaluate(n):
+        t = walk(n).total
+        return t.params, t.macs, None, None
+
+    result = fit(load_spec("regnet_y_400mf"), Budget(macs=10**9), {"width": candidates("0.1:1.5:0.1", "width")},
+                 evaluate)
+    assert result.skipped and result.answer is not None
+    assert all(t.macs <= 10**9 for t in result.trials if t.fits)
+    tried = {round(t.width, 6) for t in result.trials} | {round(c["width"], 6) for c, _ in result.skipped}
+    assert len(tried) == 15

@@ -188,6 +188,11 @@ def _report(result: Any, name: str, spec: str, dtype: str, batch: int, device: A
                    f" ({amount_text(answer.macs)} MACs).")
     notes = [verdict, "The front: the configurations that fit and that no other fitting one matches or beats on "
              "every axis varied (docs/analyses.md)."]
+    if result.skipped:
+        config, why = result.skipped[0]
+        shown = ", ".join(f"{a} {v:g}" for a, v in config.items())
+        notes.append(f"{len(result.skipped):,} configurations the network cannot take were skipped (the first, "
+                     f"{shown}: {why}).")
     front = Table("front", f"{name}: the largest configurations within {budget_text}", columns,
                   [row(t) for t in result.trials if t.front], notes=notes)
     tables = [front]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from ..errors import InvalidValue
+from ..errors import InvalidValue, LiteconvError
 
 #: SI and binary multipliers a budget may end with (case matters: m is milli, M mega)
 SUFFIXES: dict[str, int] = {
@@ -136,6 +136,7 @@ class Fit(NamedTuple):
     axes: tuple[str, ...]
     budget: Budget
     trials: tuple[Trial, ...]
+    skipped: tuple[tuple[dict[str, Any], str], ...] = ()  # configurations the network cannot take, and why
 
     @property
     def answer(self) -> Trial | None:
@@ -212,6 +213,7 @@ def fit(net: Any, budget: Budget, grid: dict[str, Sequence[Any]], evaluate: Call
     base_layers = tuple(net.layers)
     has_depth_field = "depth" in getattr(net, "_fields", ())
     trials: list[Trial] = []
+    skipped: list[tuple[dict[str, Any], str]] = []
 
     def combos(i: int, acc: dict[str, Any]) -> Any:
         if i == len(axes):
@@ -228,7 +230,11 @@ def fit(net: Any, budget: Budget, grid: dict[str, Sequence[Any]], evaluate: Call
         n = net._replace(width=width, resolution=resolution)
         if "depth" in combo:
             n = n._replace(depth=depth) if has_depth_field else n._replace(layers=depth_scaled(base_layers, depth))
-        params, macs, peak, latency = evaluate(n)
+        try:
+            params, macs, peak, latency = evaluate(n)
+        except LiteconvError as e:  # e.g. a channel count that rounds to 0 at a small width: not a candidate
+            skipped.append((dict(combo), str(e)))
+            continue
         figures = {"macs": macs, "params": params, "peak_memory": peak, "latency": latency}
         fits = all(figures[m] is not None and figures[m] <= getattr(budget, m) for m in metrics)
         trials.append(Trial(width, resolution, depth, params, macs, peak, latency, fits))
@@ -254,5 +260,8 @@ def fit(net: Any, budget: Budget, grid: dict[str, Sequence[Any]], evaluate: Call
     # the answer: the front member that uses the most of the budget (first budgeted figure)
     first = metrics[0]
     best = max(front_ids, key=lambda i: (getattr(trials[i], first), key_axes(trials[i])), default=None)
+    if not trials and skipped:  # nothing could be built: the first reason is the answer
+        raise InvalidValue("grid", ", ".join(f"{a} {v:g}" for a, v in skipped[0][0].items()),
+                           f"is the first configuration tried, and none can be built: {skipped[0][1]}")
     marked = [t._replace(front=i in front_ids, answer=i == best) for i, t in enumerate(trials)]
-    return Fit(axes, budget, tuple(marked))
+    return Fit(axes, budget, tuple(marked), tuple(skipped))
