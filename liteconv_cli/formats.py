@@ -458,8 +458,8 @@ class TableTooWide(LiteconvError):
 
 def _column_groups(table: _Drawn, widths: list[int], room: int | None) -> list[tuple[list[int], int | None]]:
     """How to draw ``table``, whose columns have natural ``widths``, within ``room`` cells (None:
-    any width): groups of column indices, each drawn as one table, and the width to fold a text
-    column to when it is alone and too wide for the room (None: no folding).
+    any width): groups of column indices, each drawn as one table, and the width to fold the
+    group's last column to (a text column too wide for the room; None: no folding).
 
     A table that fits is one group. A wider one is cut into groups of consecutive columns, as
     many as fit, each repeating the row's labels (_labels: network, # and name, or variant), so
@@ -484,8 +484,11 @@ def _column_groups(table: _Drawn, widths: list[int], room: int | None) -> list[t
         if sum(widths[k] + 3 for k in columns) + 1 <= room:
             drawn.append((columns, None))
             continue
-        j = columns[-1]  # alone after the labels, and too wide with them: drawn without them
-        if widths[j] + 4 <= room:
+        j = columns[-1]  # alone after the labels, and too wide with them
+        beside = room - sum(widths[k] + 3 for k in columns[:-1]) - 4  # what the labels leave it
+        if table.justify[j] == "left" and len(columns) > 1 and beside >= _MIN_FOLD * 2:
+            drawn.append((columns, beside))  # a text column folds beside the labels, so rows stay labelled
+        elif widths[j] + 4 <= room:
             drawn.append(([j], None))
         elif table.justify[j] == "left" and room >= 4 + _MIN_FOLD:
             drawn.append(([j], room - 4))
@@ -497,7 +500,8 @@ def _column_groups(table: _Drawn, widths: list[int], room: int | None) -> list[t
 
 
 #: keys of the column that names a row, best first: a wide table repeats the columns up to it
-_ROW_NAMES = ("stage", "name", "variant", "resolution", "network", "convention", "category", "spec")
+_ROW_NAMES = ("stage", "name", "variant", "resolution", "network", "convention", "category", "spec", "figure",
+              "term")
 
 
 def _labels(table: _Drawn, widths: list[int], room: int) -> list[int]:
@@ -558,7 +562,9 @@ def _rich_table(tables: list[_Drawn], out: TextIO, color: bool) -> None:
             for j in columns:
                 rt.add_column(table.headers[j], justify=table.justify[j],  # type: ignore[arg-type]
                               footer=table.footers[j] if table.footers is not None else "",
-                              width=fold or widths[j], overflow="fold" if fold else "ellipsis", no_wrap=not fold)
+                              width=fold if fold and j == columns[-1] else widths[j],
+                              overflow="fold" if fold and j == columns[-1] else "ellipsis",
+                              no_wrap=not (fold and j == columns[-1]))
             for cells, style in zip(table.rows, table.styles, strict=True):
                 rt.add_row(*(cells[j] for j in columns), style=style)
             console.print(rt)

@@ -285,3 +285,15 @@ def test_drawing_on_a_terminal_without_rich_is_what_rich_draws(columns, monkeypa
     _rich_table([_prepare(t) for t in report.tables], by_rich, True)
     assert direct.getvalue() == by_rich.getvalue()
     assert "layer11.conv" in direct.getvalue() and "100,000,000" in direct.getvalue()
+
+
+@pytest.mark.parametrize(("args", "label"), [(["models", "resnet"], "name"),
+                                           (["network", "resnet18", "--explain", "conv1"], "figure")])
+def test_a_wide_text_column_folds_beside_the_row_labels(args, label):
+    # at 80 columns the source (models) and formula (explain) columns are too wide beside the
+    # labels: they fold there, so every group of columns still names its rows
+    screen = on_terminal(*args, columns=80)
+    assert screen.status == 0, screen.err
+    headers = [line for line in screen.text.splitlines() if line.startswith("┃")]
+    assert len(headers) >= 2  # the table was cut into groups of columns
+    assert all(line.split("┃")[1].strip() == label for line in headers)
