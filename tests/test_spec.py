@@ -277,3 +277,12 @@ def test_docs_graph_example_walks_as_described():
     assert by_name["up1"].cost.macs == 128 * 128 * 128 * 64 * 4
     assert r.total.macs == (3 * 64 * 9 * 256 * 256 + 64 * 128 * 9 * 128 * 128 + 128 * 128 * 128 * 64 * 4
                             + 128 * 64 * 9 * 256 * 256)
+
+
+def test_docs_worked_example_console_output_is_real(tmp_path, run, monkeypatch):
+    doc = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    example = re.search(r"## A worked example\n\n```yaml\n(.*?)```", doc, re.S).group(1)
+    block = re.search(r"```console\n\$ liteconv network tiny.yaml --summary --format csv\n(.*?)```", doc, re.S)
+    (tmp_path / "tiny.yaml").write_text(example, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run("network", "tiny.yaml", "--summary", "--format", "csv").stdout == block.group(1)
