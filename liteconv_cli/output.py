@@ -57,13 +57,13 @@ class Destination(NamedTuple):
 
 
 #: descriptors named by path: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N
-_FD_PATH = re.compile(r"^/(?:dev/(?:fd/(\d+)|(stdout)|(stderr))|proc/self/fd/(\d+))$")
+_FD_PATTERN = r"^/(?:dev/(?:fd/(\d+)|(stdout)|(stderr))|proc/self/fd/(\d+))$"  # compiled when -o names a path
 #: folders whose entries are devices or views of descriptors: written through, never replaced
 _SPECIAL = ("/dev/", "/proc/")
 
 
 def _fd_of(path: str) -> int | None:
-    m = _FD_PATH.match(path)
+    m = re.match(_FD_PATTERN, path)
     if m is None:
         return None
     fd, out, err, proc_fd = m.groups()

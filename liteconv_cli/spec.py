@@ -78,16 +78,30 @@ _PLAIN = (None, "")
 # null/~/empty, and otherwise text, which a key that wants a number refuses, with a hint
 # (yaml_hint) saying what YAML 1.1 would have made of it and how to write what was meant.
 
+class _Pattern:
+    """A regular expression compiled on first use: most runs read only plain numbers and words,
+    which read_scalar takes before any pattern, and compiling them all costs start-up time."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:  # fullmatch, match, ...: the compiled pattern's
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern)
+        return getattr(self.compiled, name)
+
+
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_DECIMAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_DECIMAL = re.compile(r"-?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)")
+_DECIMAL_INT = _Pattern(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL = _Pattern(r"-?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)")
 #: anything made of digits and number punctuation (for the length limit)
-_NUMBER = re.compile(r"[-+]?[0-9_.:eExXoObB]+")
+_NUMBER = _Pattern(r"[-+]?[0-9_.:eExXoObB]+")
 _YAML11_BOOLS = {w: w.lower() in ("yes", "on") for b in ("yes", "no", "on", "off") for w in (b, b.title(), b.upper())}
-_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_PAIR_TEXT = re.compile(r"([0-9]+)\s*[xX]\s*([0-9]+)")
-_COLON_PAIR = re.compile(r"([0-9]+)\s*:\s*([0-9]+)")
+_SEXAGESIMAL = _Pattern(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_PAIR_TEXT = _Pattern(r"([0-9]+)\s*[xX]\s*([0-9]+)")
+_COLON_PAIR = _Pattern(r"([0-9]+)\s*:\s*([0-9]+)")
 _BASES = {"0x": (16, "hexadecimal"), "0o": (8, "octal"), "0b": (2, "binary")}
 
 

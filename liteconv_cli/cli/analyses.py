@@ -317,8 +317,8 @@ def _explain_report(x: Extra, ref: str, opts: Options, dtype: str) -> Report:
 
     try:
         i = find_row(rows, ref)
-    except InvalidValue as e:  # a row the network does not have: a usage error, as an option out of range
-        raise UsageProblem(f"--explain: {e}") from None
+    except InvalidValue as missing:  # a row the network does not have: a usage error, as an option out of range
+        raise UsageProblem(f"--explain: {missing}") from None
     e = explain(x.cost, i, batch=opts.batch, memory=x.memory.rows[i] if x.memory is not None else None,
                 field=x.fields[i] if x.fields is not None else None,
                 bound=x.roofline.rows[i] if x.roofline is not None else None,

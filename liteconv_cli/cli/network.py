@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from ..engine.network import KINDS, NetworkCost, walk
+from ..engine.network import REGISTRY, NetworkCost, walk
 from ..errors import LiteconvError, UsageProblem
 from ..formats import Column, Report, Table, cost_columns
 from . import analyses, emit, open_output, output_options
@@ -447,6 +447,10 @@ def _emit_with_charts(report: Report, results: Sequence[Result], output: str) ->
 
 def _model_options(path: str, input_dims: tuple[str, ...], allow_unknown: bool, notes: list[str]) -> dict[str, Any]:
     """load_spec's options for a model file (ONNX, Keras: docs/importers.md); none for a YAML spec."""
+    if not path.lower().endswith((".onnx", ".keras", ".h5", ".hdf5", ".json")):  # not a model: no importers
+        if allow_unknown:
+            raise LiteconvError(f"{path}: --allow-unknown applies to model files (ONNX, Keras), not to a YAML spec")
+        return {}
     from ..importers import is_model_file, parse_input_dims
 
     if not is_model_file(path):
@@ -470,7 +474,8 @@ def _with_input(net: Any, input_dims: tuple[str, ...], path: str) -> Any:
 
 
 def _kinds_help() -> str:
-    return "\n".join(f"  {kind:<18} {(cls.__doc__ or '').strip().splitlines()[0]}" for kind, cls in KINDS.items())
+    # the registry's docs: reading them makes no record class (those are made on first use)
+    return "\n".join(f"  {name:<18} {k.doc.splitlines()[0]}" for name, k in REGISTRY.items())
 
 
 @click.command(
