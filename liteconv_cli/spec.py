@@ -404,9 +404,10 @@ def parse_spec(text: str | bytes, *, source_name: str = "<string>", default_name
         raise SpecError("invalid YAML: nested too deeply", file=source_name) from None
     if root is None:
         raise SpecError("is empty: a spec is a mapping with input: and layers:", file=source_name)
-    from .zoo import expand
+    if variant is not None or "variants" in text or "depth" in text:  # a family (or may be): zoo's pass
+        from .zoo import expand
 
-    root = expand(root, file=source_name, variant=variant)  # families: variant, depth; family keys removed
+        root = expand(root, file=source_name, variant=variant)  # families: variant, depth; family keys removed
     return _Parser(source_name, yaml.constructor.SafeConstructor()).network(root, default_name)
 
 
@@ -555,9 +556,15 @@ class _Parser:
         return out
 
     def check(self, key: str, knode: Any, vnode: Any, check: Check, layer: Label) -> Any:
-        v = self.value(vnode, key, layer, raw=check in _TEXT_CHECKS)
+        text = vnode.value
+        if vnode.id == "scalar" and vnode.style in _PLAIN and vnode.tag in _SCALAR_TAGS and check not in _TEXT_CHECKS \
+                and type(text) is str and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1) \
+                and len(text) <= MAX_DIGITS:
+            v: Any = int(text)  # the common case, read at once: a plain decimal integer (read_scalar's rule)
+        else:
+            v = self.value(vnode, key, layer, raw=check in _TEXT_CHECKS)
         try:
-            return check(v)
+            return check.fn(v) if type(check) is K.Check else check(v)
         except _Bad as e:
             hint = yaml_hint(vnode)
             raise self.error(knode, f"{key}={_show(v)} {e.reason}{'; ' + hint if hint else ''}", layer) from None
