@@ -685,7 +685,9 @@ class _Walker:
         input shape and the width settings, so they are memoised (names made relative):
         repeated blocks and many specs sharing layers cost one dictionary look-up per layer.
         """
-        if type(layer) not in _MEMOISABLE or self.share or self.functional or self.frozen or self.like is not None:
+        # share and functional are fields of the layer (in the key); frozen may come from an enclosing
+        # block and like from another tensor, which the key does not hold: those are not memoised
+        if type(layer) not in _MEMOISABLE or self.frozen or self.like is not None:
             if k.nested:
                 return k.handler(self, layer, x, path, name, scopes)
             return k.handler(self, layer, x, path, name)
