@@ -7,7 +7,6 @@ thousands separators can reach a spreadsheet or a script; rich is imported insid
 table writer alone, so ``--format csv`` never pays for it.
 """
 
-from __future__ import annotations
 
 import csv
 import os

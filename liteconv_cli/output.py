@@ -21,7 +21,6 @@ Every failure to write (a full disk, a closed stdout, a missing folder) raises
 :class:`OutputError`, one line for the user; a reader that went away raises BrokenPipeError.
 """
 
-from __future__ import annotations
 
 import os
 import re

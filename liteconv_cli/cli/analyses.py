@@ -7,7 +7,6 @@ tables and metadata. The engine modules (engine.training, receptive, roofline, e
 batch) are imported only when their option is given, so a plain run starts as fast as before.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple

@@ -7,7 +7,6 @@ inputs). For a bias-free 1x1 convolution this is ShuffleNet V2's memory access c
 depthwise layer has few MACs and a poor intensity, so it is bound by memory, not compute.
 """
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -41,7 +40,7 @@ class Traffic(NamedTuple):
         """All bytes moved: read plus written."""
         return self.input_bytes + self.param_bytes + self.output_bytes
 
-    def plus(self, other: Traffic) -> Traffic:
+    def plus(self, other: "Traffic") -> "Traffic":
         """The sum of two traffics, term by term."""
         return Traffic(
             self.input_bytes + other.input_bytes,
