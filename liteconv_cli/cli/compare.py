@@ -391,6 +391,8 @@ def compare(
         "+ 1 per residual add. Ratios are to the standard convolution; 'closed form' is the papers' MACs ratio, "
         "shown where it holds exactly.",
     ]
+    if rank != 2 and not variants:
+        notes.append(f"The spatial variant (Kh x 1, then 1 x Kw) splits a 2-D kernel: left out for {rank}-D layers.")
     meta = {} if fmt != "json" else {  # only json writes it (and a sweep's lists can be long)
         "command": "compare",
         "layer": {

@@ -536,6 +536,8 @@ _new = tuple.__new__
 #: (layer, input shape, width, rounding) -> the rows it gives, names relative (see _Walker.run): per row
 #: (name suffix, the fields kind..dilation, reads (None: the layer's input only), writes suffix, shared/functional)
 _MEMO: dict[tuple[object, ...], tuple[tuple[Any, ...], ...]] = {}
+#: (id of a layer record, input shape, width, rounding) -> (the record, its _MEMO entry)
+_SEEN: dict[tuple[object, ...], tuple[Any, tuple[tuple[Any, ...], ...]]] = {}
 _MEMO_SIZE = 4096
 
 
@@ -695,11 +697,21 @@ class _Walker:
             # a repetition: the same layer on the same shape
             hit = self.last_hit
         else:
-            key = (type(layer), layer[:-1], x.shape, self.width, self.rounding)  # origin (the last field) left out
-            try:
-                hit = _MEMO.get(key)
-            except TypeError:  # an unhashable field (a list given by a library caller): no memo
-                return k.handler(self, layer, x, path, name)
+            # first by the layer object itself (a network walked again: no field hashed), then by its fields
+            ident = (id(layer), x.shape, self.width, self.rounding)
+            seen = _SEEN.get(ident)
+            if seen is not None and seen[0] is layer:
+                hit = seen[1]
+            else:
+                key = (type(layer), layer[:-1], x.shape, self.width, self.rounding)  # origin left out
+                try:
+                    hit = _MEMO.get(key)
+                except TypeError:  # an unhashable field (a list given by a library caller): no memo
+                    return k.handler(self, layer, x, path, name)
+                if hit is not None:
+                    if len(_SEEN) >= _MEMO_SIZE:
+                        _SEEN.clear()
+                    _SEEN[ident] = (layer, hit)  # the layer is kept, so its id is not reused meanwhile
             self.last_layer, self.last_shape, self.last_hit = layer, x.shape, hit
         if hit is not None:
             xn = x.name
@@ -769,10 +781,13 @@ class _Walker:
                 out = self.run(layer, k, src, path, full if n == 1 else f"{full}.1", scopes)
                 if n > 1:
                     self.publish(f"{full}.1", out, layer.origin, path, base)
-                    rest = layer._replace(stride=1) if k.first_stride else layer
+                    rest = _stride_one(layer) if k.first_stride else layer
                     for r in range(2, n + 1):
-                        out = self.run(rest, k, out, path, f"{full}.{r}", scopes)
-                        self.publish(f"{full}.{r}", out, layer.origin, path, base)
+                        each = f"{full}.{r}"
+                        out = self.run(rest, k, out, path, each, scopes)
+                        if each in tensors:
+                            self.publish(each, out, layer.origin, path, base)  # raises if another layer has it
+                        tensors[each] = out
                 self.share = self.functional = False
                 self.frozen = frozen_outside
                 old = tensors.get(full)
@@ -785,6 +800,22 @@ class _Walker:
                 self.share = self.functional = False
                 raise _located(e, layer.origin, layer_label(path, base)) from None
         return x
+
+
+#: id of a repeated layer -> (the layer, the same with stride 1): its later repetitions, made once
+_REST: dict[int, tuple[Any, Any]] = {}
+
+
+def _stride_one(layer: Any) -> Any:
+    """``layer`` with stride 1 (the repetitions after the first), the same record every walk."""
+    seen = _REST.get(id(layer))
+    if seen is not None and seen[0] is layer:
+        return seen[1]
+    if len(_REST) >= _MEMO_SIZE:
+        _REST.clear()
+    rest = layer._replace(stride=1)
+    _REST[id(layer)] = (layer, rest)  # the layer is kept, so its id is not reused meanwhile
+    return rest
 
 
 def _projection_stride(shape: Shape, out: Shape) -> Dims:
