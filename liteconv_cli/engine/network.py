@@ -25,6 +25,7 @@ MobileNetV1) or a divisor ``d`` such as 8 (torchvision's ``_make_divisible``). A
 :class:`~liteconv_cli.errors.SpecError` naming the layer's file, line, position and name.
 """
 
+import gc
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -422,8 +423,6 @@ def walk(net: Network) -> NetworkCost:
     """
     # the walk makes only acyclic records (tuples of tuples): the cyclic garbage collector has
     # nothing to find in them, and on a 100,000-layer spec it would take most of the time
-    import gc
-
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -473,7 +472,9 @@ def sum_costs(costs: Iterable[Cost]) -> Cost:
     seq = costs if isinstance(costs, list | tuple) else list(costs)
     if not seq:
         return ZERO
-    return _new(Cost, [sum(map(field, seq)) for field in _COST_FIELDS])
+    if len(seq) < 1000:  # a network's rows: transposed in one call
+        return _new(Cost, [sum(col) for col in zip(*seq, strict=True)])
+    return _new(Cost, [sum(map(field, seq)) for field in _COST_FIELDS])  # many: zip(*) would copy them all
 
 
 def _check_network(net: Network) -> None:
