@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, BinaryIO
 
-from ..errors import SpecError
+from ..errors import SpecError, reading
 
 #: files up to this size are read whole and parsed at once
 WHOLE_FILE_BYTES = 64 * 1024 * 1024
@@ -82,21 +82,13 @@ def load_model(path: str) -> Any:
     """
     cls = model_class()
     try:
-        with open(path, "rb") as f:
+        with reading(path, "a model file"), open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size == 0:
                 raise SpecError("is empty, not an ONNX model", file=path)
             data = f.read() if size <= WHOLE_FILE_BYTES else _skeleton(f, size)
-    except FileNotFoundError:
-        raise SpecError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise SpecError("is a directory, not a model file", file=path) from None
-    except PermissionError:
-        raise SpecError("permission denied", file=path) from None
     except _Corrupt as e:
         raise SpecError(f"is not a valid ONNX file: the protobuf is truncated or corrupt ({e})", file=path) from None
-    except OSError as e:
-        raise SpecError(f"cannot read: {e.strerror or e}", file=path) from None
     model = cls()
     try:
         model.ParseFromString(data)

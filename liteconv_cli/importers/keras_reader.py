@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
-from ..errors import SpecError
+from ..errors import SpecError, reading
 from ._graph import INPUT, Builder, Imported, TShape, View, compact, conv_keys, same_pads, shape_of
 
 #: largest config.json / JSON file read (bytes)
@@ -920,7 +920,7 @@ def _load(path: str) -> tuple[dict[str, Any], str | None]:
     if low.endswith((".h5", ".hdf5")):
         raise SpecError("is an HDF5 Keras file: liteconv reads .keras files and model.to_json() configs (re-save with "
                         "model.save('model.keras'))", file=path)
-    try:
+    with reading(path, "a model file"):
         if low.endswith(".keras"):
             return _load_zip(path)
         with open(path, "rb") as f:
@@ -928,14 +928,6 @@ def _load(path: str) -> tuple[dict[str, Any], str | None]:
             if size > MAX_CONFIG_BYTES:
                 raise SpecError(f"is larger than the {MAX_CONFIG_BYTES >> 20} MiB limit for a Keras config", file=path)
             raw = f.read()
-    except FileNotFoundError:
-        raise SpecError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise SpecError("is a directory, not a model file", file=path) from None
-    except PermissionError:
-        raise SpecError("permission denied", file=path) from None
-    except OSError as e:
-        raise SpecError(f"cannot read: {e.strerror or e}", file=path) from None
     config = _parse(raw, path, "")
     version = config.get("keras_version") if isinstance(config, dict) else None
     return config, str(version) if version is not None else None
