@@ -546,7 +546,8 @@ class _Parser:
                 continue
             if k.id != "scalar":
                 raise self.error(k, f"{what}: a key must be a word, not a {k.id}", layer)
-            self.scalar(k, "key", layer, raw=True)  # refuses a tagged key
+            if k.tag not in _SCALAR_TAGS:  # a tagged key (!!python/...): refused as scalar() refuses it
+                self.scalar(k, "key", layer, raw=True)
             key = k.value
             if key in out:
                 raise self.error(k, f"duplicate key {key!r}", layer)
@@ -693,7 +694,7 @@ class _Parser:
             raise self.error(node, f"missing 'kind' (one of {', '.join(KINDS)})", label)
         knode, vnode = keys["kind"]
         kind = self.value(vnode, "kind", label)
-        if not isinstance(kind, str) or kind not in KINDS:  # a list is no kind (and no dict key)
+        if not isinstance(kind, str) or kind not in REGISTRY:  # a list is no kind (and no dict key)
             raise self.error(knode, f"kind={_show(kind)} is not a layer kind{_kind_hint(kind)}; "
                              f"kinds: {', '.join(KINDS)}", label)
         name = None
@@ -722,7 +723,7 @@ class _Parser:
                 )
             else:
                 args[_FIELD.get(key, key)] = self.check(key, k, v, check, label)
-        for key in spec.required:
+        for key in REQUIRED.get(kind, ()):
             if _FIELD.get(key, key) not in args:
                 raise self.error(node, f"missing {key!r} (kind {kind} needs it)", label)
         for group in spec.one_of:
@@ -750,8 +751,8 @@ class _Parser:
             if "output" in args and ("stride" in args or "padding" in args):
                 raise self.error(node, "pool: stride and padding apply to a kernel window, not to output: [h, w]",
                                  label)
-        args["origin"] = Origin(self.file, _line(node))
-        return KINDS[kind](**args)
+        args["origin"] = _new_origin((self.file, _line(node)))
+        return spec.record(**args)
 
     def _unknown(self, key: str, kind: str) -> str:
         allowed = [*KEYS[kind], *(k for k in COMMON if k != "scale_depth")]
@@ -769,6 +770,11 @@ class _Parser:
 def _line(node: Any) -> int | None:
     """A node's line (1-based), or None for a node built from data (parse_data)."""
     return node.start_mark.line + 1 if node.start_mark is not None else None
+
+
+#: an Origin from (file, line), without the NamedTuple's __new__ (one per layer read)
+def _new_origin(fields: tuple[str, int | None]) -> Origin:
+    return tuple.__new__(Origin, fields)
 
 
 def _shape(v: tuple[int, ...]) -> Shape:
