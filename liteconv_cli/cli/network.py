@@ -79,8 +79,9 @@ SUMMARY_COLUMNS = [
 NETWORK_COLUMN = Column("network", "network", "text")
 
 NOTE = (
-    "MACs: multiply-accumulates of convolutions and FC layers, bias excluded (the papers' Mult-Adds). "
-    "params: weights + bias + BatchNorm; a convolution's BatchNorm and activation are in its row. "
+    "MACs: multiply-accumulates of convolutions, linear layers and attention, bias excluded (the papers' "
+    "Mult-Adds). params: weights + bias + BatchNorm + other (LayerNorm/GroupNorm affine, layer scale); a "
+    "convolution's BatchNorm and activation are in its row. "
     "See docs/spec.md."
 )
 BREAKDOWN_NOTE = (
