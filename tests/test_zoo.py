@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_zoo_specs import assert_conv_split_is_pytorch
 
 from liteconv_cli import load_spec, walk, zoo
 from liteconv_cli.errors import SpecError
@@ -222,16 +223,7 @@ def test_efficientnet_equals_pytorch(i, at224):
     assert [r.input.c, r.input.h, r.input.w] == t["input_shape"][1:]
     assert (r.total.params, r.total.macs, r.total.bn) == (
         t["params"]["total"], t["macs_analytic"]["conv_plus_linear"], t["params"]["bn"])
-    macs = dict.fromkeys((*CATEGORIES, "fc", "other"), 0)
-    params = dict.fromkeys(macs, 0)
-    layers = dict.fromkeys(macs, 0)
-    for row in r.rows:
-        macs[row.category] += row.cost.macs
-        params[row.category] += row.cost.weights + row.cost.bias
-        layers[row.category] += 1
-    assert {k: macs[k] for k in CATEGORIES} == {k: t["macs_analytic"]["conv_by_kind"][k] for k in CATEGORIES}
-    assert {k: params[k] for k in CATEGORIES} == {k: t["params_conv_by_kind"][k] for k in CATEGORIES}
-    assert {k: layers[k] for k in CATEGORIES} == {k: t["layer_counts"]["conv_by_kind"][k] for k in CATEGORIES}
+    macs, params, _ = assert_conv_split_is_pytorch(r, t)
     assert (macs["fc"], params["fc"]) == (t["macs_analytic"]["linear"], t["params"]["linear"])
     assert (macs["other"], params["other"]) == (0, 0)
 

@@ -109,10 +109,8 @@ def test_totals_equal_pytorch(file, name):
     assert (r.output.c, r.output.h, r.output.w) == (t["output_shape"][1], 1, 1)
 
 
-@pytest.mark.parametrize(("file", "name"), CASES)
-def test_split_by_kind_equals_pytorch(file, name):
-    t = truth()[name]
-    r = evaluate(name)
+def split_by_kind(r: NetworkCost) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """MACs, weights + bias and rows per category of a walked network."""
     macs = {k: 0 for k in (*CATEGORIES, "fc", "other")}
     params = dict.fromkeys(macs, 0)
     layers = dict.fromkeys(macs, 0)
@@ -120,9 +118,22 @@ def test_split_by_kind_equals_pytorch(file, name):
         macs[row.category] += row.cost.macs
         params[row.category] += row.cost.weights + row.cost.bias
         layers[row.category] += 1
+    return macs, params, layers
+
+
+def assert_conv_split_is_pytorch(r: NetworkCost, t: dict) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The convolutions' MACs, params and layer count by kind equal zoo-counts.json's record ``t``."""
+    macs, params, layers = split_by_kind(r)
     assert {k: macs[k] for k in CATEGORIES} == {k: t["macs_analytic"]["conv_by_kind"][k] for k in CATEGORIES}
     assert {k: params[k] for k in CATEGORIES} == {k: t["params_conv_by_kind"][k] for k in CATEGORIES}
     assert {k: layers[k] for k in CATEGORIES} == {k: t["layer_counts"]["conv_by_kind"][k] for k in CATEGORIES}
+    return macs, params, layers
+
+
+@pytest.mark.parametrize(("file", "name"), CASES)
+def test_split_by_kind_equals_pytorch(file, name):
+    t = truth()[name]
+    macs, params, layers = assert_conv_split_is_pytorch(evaluate(name), t)
     assert (macs["fc"], params["fc"], layers["fc"]) == (
         t["macs_analytic"]["linear"], t["params"]["linear"], t["layer_counts"]["linear"])
     # rows outside the conv and FC categories (pools, adds, a standalone BatchNorm) carry no
